@@ -1,0 +1,1 @@
+export { ApiRequestError, TandemClient } from "./client.ts";

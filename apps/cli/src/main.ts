@@ -1,0 +1,65 @@
+import { parseArgs } from "node:util";
+import { ApiRequestError, TandemClient } from "./client.ts";
+import { type Command, UsageError } from "./command.ts";
+import { login, logout, whoami } from "./commands/auth.ts";
+import { members, notebooks, projects, tokens } from "./commands/resources.ts";
+import { serve } from "./commands/serve.ts";
+import { readSettings } from "./settings.ts";
+
+const commands: Record<string, Command> = { serve, login, logout, whoami, projects, members, notebooks, tokens };
+
+const HELP = `tandem — collaborative notebooks for ML teams
+
+usage: tandem <command> [args] [--url URL] [--token TOKEN] [--json]
+
+${Object.entries(commands)
+  .map(([, c]) => `  ${c.usage.replaceAll("\n  ", "\n  ")}`)
+  .join("\n")}
+
+The server URL and token come from --url/--token, TANDEM_URL/TANDEM_TOKEN, or \`tandem login\`.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  const [name, ...args] = positionals;
+  if (!name || values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return name || values.help ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`tandem: unknown command '${name}'\n\n${HELP}\n`);
+    return 2;
+  }
+  try {
+    return (
+      (await command.run({
+        args,
+        flags: values,
+        json: values.json === true,
+        async client() {
+          const saved = await readSettings();
+          const url = String(values.url ?? process.env.TANDEM_URL ?? saved.url ?? "http://127.0.0.1:8888");
+          const token = (values.token as string | undefined) ?? process.env.TANDEM_TOKEN ?? saved.token;
+          return new TandemClient(url, token);
+        },
+      })) ?? 0
+    );
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ApiRequestError) {
+      process.stderr.write(`tandem: ${err.message}${err.status ? ` (${err.status} ${err.code})` : ""}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

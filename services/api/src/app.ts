@@ -1,0 +1,103 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { ErrorCode } from "@tandem/protocol";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { bearerOf, credentialsOf, resolveIdentity } from "./auth/identity.ts";
+import { type ApiDeps, type AppEnv, router } from "./context.ts";
+import { ApiError, forbidden, unauthenticated } from "./errors.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { loginLinkRoutes } from "./routes/login-link.ts";
+import { notebookRoutes } from "./routes/notebooks.ts";
+import { projectRoutes } from "./routes/projects.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The REST API as one Hono app: `/api/*`, `/login`. The server mounts it and adds the web app
+ * and WebSocket upgrades around it.
+ */
+export function createApi(deps: ApiDeps): Hono<AppEnv> {
+  const { db, log, config } = deps;
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: (c) =>
+        c.json(
+          { error: { code: ErrorCode.payloadTooLarge, message: `Request body over ${config.maxBodyBytes} bytes` } },
+          413,
+        ),
+    }),
+  );
+
+  // Identity is resolved on every request (never cached), so a revoked token fails at once.
+  app.use("/api/*", async (c, next) => {
+    const creds = credentialsOf(c.req.raw.headers, c.req.url);
+    const who = await resolveIdentity(db, creds);
+    if (!who && bearerOf(creds)) throw unauthenticated("The API token is invalid, expired or revoked");
+    // Cookies ride along on cross-site requests; a state change by cookie must come from our origin.
+    if (who?.via === "session" && !SAFE_METHODS.has(c.req.method)) {
+      const origin = c.req.header("origin");
+      const host = c.req.header("host");
+      if (c.req.header("sec-fetch-site") === "cross-site" || (origin && host && new URL(origin).host !== host)) {
+        throw forbidden("Cross-site request refused");
+      }
+    }
+    c.set("identity", who);
+    await next();
+  });
+
+  const api: OpenAPIHono<AppEnv> = router()
+    .route("/", healthRoutes())
+    .route("/", authRoutes(deps))
+    .route("/", tokenRoutes(deps))
+    .route("/", projectRoutes(deps))
+    .route("/", notebookRoutes(deps));
+
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A personal API token (`Authorization: Bearer tdm_…`, or `?token=`)",
+  });
+  api.openAPIRegistry.registerComponent("securitySchemes", "cookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "tandem_session",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Tandem API",
+      version: "0.1.0",
+      description: "Everything the Tandem web app does, as REST. Errors are `{ error: { code, message } }`.",
+    },
+  });
+
+  app.route("/api", api);
+  app.route("/api", docsRoutes());
+  app.route("/", loginLinkRoutes(deps));
+
+  app.notFound((c) =>
+    c.json({ error: { code: ErrorCode.notFound, message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.body(), err.status);
+    if (err instanceof HTTPException) {
+      const res = err.getResponse();
+      const malformed = res.status === 400 && /json/i.test(err.message);
+      const code = malformed ? ErrorCode.invalidJson : res.status === 413 ? ErrorCode.payloadTooLarge : ErrorCode.badRequest;
+      const message = malformed ? "The request body is not valid JSON" : err.message || "Bad request";
+      return c.json({ error: { code, message } }, err.status);
+    }
+    log.error({ err, method: c.req.method, path: c.req.path }, "request failed");
+    return c.json({ error: { code: ErrorCode.internal, message: "Something went wrong on the server" } }, 500);
+  });
+
+  return app;
+}

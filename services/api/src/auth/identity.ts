@@ -1,0 +1,99 @@
+import { type Db, schema } from "@tandem/db";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { digest } from "./secrets.ts";
+
+export const SESSION_COOKIE = "tandem_session";
+
+export interface Identity {
+  user: { id: string; email: string; name: string; isAdmin: boolean };
+  via: "session" | "token";
+  /** The API token used, if any. */
+  tokenId?: string;
+  /** Set when the token reaches only one project. */
+  projectScope: string | null;
+}
+
+/** Where a request may carry its credentials (headers, query, cookie), as in Jupyter. */
+export interface Credentials {
+  authorization?: string | null;
+  cookie?: string | null;
+  /** `?token=` from the URL. */
+  queryToken?: string | null;
+}
+
+export function credentialsOf(headers: Headers, url: string): Credentials {
+  return {
+    authorization: headers.get("authorization"),
+    cookie: headers.get("cookie"),
+    queryToken: new URL(url, "http://x").searchParams.get("token"),
+  };
+}
+
+export function bearerOf(creds: Credentials): string | null {
+  const auth = creds.authorization?.trim();
+  if (auth) {
+    const [scheme, value] = auth.split(/\s+/, 2);
+    // Jupyter clients send `token <t>`; everyone else `Bearer <t>`.
+    if (value && /^(bearer|token)$/i.test(scheme ?? "")) return value;
+  }
+  return creds.queryToken || null;
+}
+
+export function cookieValue(cookieHeader: string | null | undefined, name: string): string | null {
+  if (!cookieHeader) return null;
+  for (const part of cookieHeader.split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return null;
+}
+
+/** Resolves who is asking, or null. Used by REST middleware and every WebSocket upgrade. */
+export async function resolveIdentity(db: Db, creds: Credentials): Promise<Identity | null> {
+  const bearer = bearerOf(creds);
+  if (bearer) return identityFromToken(db, bearer);
+  const session = cookieValue(creds.cookie, SESSION_COOKIE);
+  if (session) return identityFromSession(db, session);
+  return null;
+}
+
+const userColumns = {
+  id: schema.users.id,
+  email: schema.users.email,
+  name: schema.users.name,
+  isAdmin: schema.users.isAdmin,
+};
+
+async function identityFromToken(db: Db, secret: string): Promise<Identity | null> {
+  const now = new Date();
+  const [row] = await db
+    .select({ user: userColumns, tokenId: schema.apiTokens.id, projectId: schema.apiTokens.projectId })
+    .from(schema.apiTokens)
+    .innerJoin(schema.users, eq(schema.users.id, schema.apiTokens.userId))
+    .where(
+      and(
+        eq(schema.apiTokens.tokenHash, digest(secret)),
+        isNull(schema.apiTokens.revokedAt),
+        or(isNull(schema.apiTokens.expiresAt), gt(schema.apiTokens.expiresAt, now)),
+      ),
+    )
+    .limit(1);
+  if (!row) return null;
+  // Best effort and off the request's path: a failed bookkeeping write must not fail the request.
+  void db
+    .update(schema.apiTokens)
+    .set({ lastUsedAt: now })
+    .where(eq(schema.apiTokens.id, row.tokenId))
+    .catch(() => {});
+  return { user: row.user, via: "token", tokenId: row.tokenId, projectScope: row.projectId };
+}
+
+async function identityFromSession(db: Db, secret: string): Promise<Identity | null> {
+  const [row] = await db
+    .select({ user: userColumns })
+    .from(schema.sessions)
+    .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
+    .where(and(eq(schema.sessions.id, digest(secret)), gt(schema.sessions.expiresAt, new Date())))
+    .limit(1);
+  return row ? { user: row.user, via: "session", projectScope: null } : null;
+}

@@ -1,0 +1,48 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Db } from "@tandem/db";
+import { ErrorCode } from "@tandem/protocol";
+import type { Context } from "hono";
+import type { Logger } from "pino";
+import type { Identity } from "./auth/identity.ts";
+import { unauthenticated } from "./errors.ts";
+
+export interface ApiConfig {
+  /** Largest request body accepted, in bytes (413 above). */
+  maxBodyBytes: number;
+  /** Whether anyone may create an account (otherwise only admins add people). */
+  allowSignup: boolean;
+  /** Mark cookies `Secure` (behind HTTPS). */
+  secureCookies: boolean;
+  /** Login attempts per account and address per window. */
+  loginAttempts: number;
+  loginWindowMs: number;
+}
+
+export interface ApiDeps {
+  db: Db;
+  log: Logger;
+  config: ApiConfig;
+}
+
+export type AppEnv = { Variables: { identity: Identity | null } };
+export type AppContext = Context<AppEnv>;
+
+/** A router whose validation failures answer with Tandem's error shape. */
+export function router() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const message = result.error.issues
+          .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+          .join("; ");
+        return c.json({ error: { code: ErrorCode.validation, message } }, 400);
+      }
+    },
+  });
+}
+
+export function requireIdentity(c: AppContext): Identity {
+  const who = c.get("identity");
+  if (!who) throw unauthenticated();
+  return who;
+}

@@ -1,0 +1,63 @@
+import { createRoute } from "@hono/zod-openapi";
+import { ApiToken, CreatedToken, CreateTokenBody, IdParam } from "@tandem/protocol";
+import { z } from "zod";
+import { createToken, listTokens, revokeToken } from "../auth/tokens.ts";
+import { type ApiDeps, requireIdentity, router } from "../context.ts";
+import { badRequest, forbidden, notFound } from "../errors.ts";
+import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
+
+const list = createRoute({
+  method: "get",
+  path: "/tokens",
+  tags: ["tokens"],
+  summary: "List your personal API tokens (never their secrets)",
+  security: secured,
+  responses: { 200: json(z.array(ApiToken), "Tokens"), 401: errorResponses[401] },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/tokens",
+  tags: ["tokens"],
+  summary: "Create a personal API token; the secret is shown once",
+  security: secured,
+  request: jsonBody(CreateTokenBody),
+  responses: {
+    201: json(CreatedToken, "Created"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+  },
+});
+
+const revoke = createRoute({
+  method: "delete",
+  path: "/tokens/{id}",
+  tags: ["tokens"],
+  summary: "Revoke a token; it stops working at once",
+  security: secured,
+  request: { params: IdParam },
+  responses: { 204: noContent, 401: errorResponses[401], 404: errorResponses[404] },
+});
+
+export function tokenRoutes({ db }: ApiDeps) {
+  return router()
+    .openapi(list, async (c) => {
+      const who = requireIdentity(c);
+      return c.json(await listTokens(db, who.user.id), 200);
+    })
+    .openapi(create, async (c) => {
+      const who = requireIdentity(c);
+      // A project-scoped token must not mint itself a wider one.
+      if (who.projectScope) throw forbidden("A project-scoped token cannot create tokens");
+      const body = c.req.valid("json");
+      const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
+      if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest("expiresAt: must be in the future");
+      return c.json(await createToken(db, { userId: who.user.id, name: body.name, expiresAt }), 201);
+    })
+    .openapi(revoke, async (c) => {
+      const who = requireIdentity(c);
+      if (!(await revokeToken(db, who.user.id, c.req.valid("param").id))) throw notFound("Token");
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,75 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+/** Each key is the environment variable it is read from, so errors name the variable. */
+const EnvSchema = z.object({
+  TANDEM_HOST: z.string().min(1).default("127.0.0.1"),
+  TANDEM_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
+  TANDEM_DATA_DIR: z.string().min(1).default(".tandem"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  TANDEM_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  TANDEM_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  TANDEM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  TANDEM_ALLOW_SIGNUP: bool.default(true),
+  TANDEM_SECURE_COOKIES: bool.default(false),
+  TANDEM_PUBLIC_URL: z.url().optional(),
+  TANDEM_WEB_DIST: z.string().optional(),
+  TANDEM_LOGIN_ATTEMPTS: z.coerce.number().int().positive().default(10),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  token?: string;
+  logLevel: z.infer<typeof EnvSchema>["TANDEM_LOG_LEVEL"];
+  maxBodyBytes: number;
+  allowSignup: boolean;
+  secureCookies: boolean;
+  /** The address people reach the server at, for printed and generated links. */
+  publicUrl?: string;
+  /** The built web app to serve at `/`, if any. */
+  webDist?: string;
+  loginAttempts: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment (plus command-line overrides, which win) into the one typed config. */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Config> = {},
+): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    host: e.TANDEM_HOST,
+    port: e.TANDEM_PORT,
+    dataDir: e.TANDEM_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    token: e.TANDEM_TOKEN,
+    logLevel: e.TANDEM_LOG_LEVEL,
+    maxBodyBytes: e.TANDEM_MAX_BODY_BYTES,
+    allowSignup: e.TANDEM_ALLOW_SIGNUP,
+    secureCookies: e.TANDEM_SECURE_COOKIES,
+    publicUrl: e.TANDEM_PUBLIC_URL,
+    webDist: e.TANDEM_WEB_DIST,
+    loginAttempts: e.TANDEM_LOGIN_ATTEMPTS,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+  config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);
+  return config;
+}

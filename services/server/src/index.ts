@@ -1,0 +1,2 @@
+export { type Config, ConfigError, loadConfig } from "./config.ts";
+export { type StartOptions, startServer, type TandemServer } from "./server.ts";

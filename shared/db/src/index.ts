@@ -1,0 +1,3 @@
+export { openDatabase, type Database, type DatabaseOptions, type Db, type Schema } from "./client.ts";
+export * as schema from "./schema.ts";
+export { runMigrations } from "./migrate.ts";
