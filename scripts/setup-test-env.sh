@@ -49,6 +49,7 @@ $UV pip install --quiet --python .venv-test/bin/python -r test/requirements.txt
 # --- npm ---------------------------------------------------------------------
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund
+  # npm ci refuses this npm's lock files (platform-filtered optional packages); install keeps the lock.
+  npm install --no-audit --no-fund
 fi
 echo "setup: ready"
