@@ -2,11 +2,12 @@ import { parseArgs } from "node:util";
 import { ApiRequestError, TandemClient } from "./client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
+import { envs } from "./commands/envs.ts";
 import { members, notebooks, projects, tokens } from "./commands/resources.ts";
 import { serve } from "./commands/serve.ts";
 import { readSettings } from "./settings.ts";
 
-const commands: Record<string, Command> = { serve, login, logout, whoami, projects, members, notebooks, tokens };
+const commands: Record<string, Command> = { serve, login, logout, whoami, projects, members, notebooks, tokens, envs };
 
 const HELP = `tandem — collaborative notebooks for ML teams
 
@@ -18,12 +19,37 @@ ${Object.entries(commands)
 
 The server URL and token come from --url/--token, TANDEM_URL/TANDEM_TOKEN, or \`tandem login\`.`;
 
+const VALUE_OPTIONS = [
+  "url",
+  "token",
+  "email",
+  "expires",
+  "host",
+  "port",
+  "data-dir",
+  "python",
+  "pyproject",
+  "index-url",
+  "extra-index-url",
+  "find-links",
+  "gpus",
+  "cuda",
+  "base",
+];
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      // Options that take a value: declared, so that `--url URL` (not only `--url=URL`) works.
+      ...Object.fromEntries(VALUE_OPTIONS.map((o) => [o, { type: "string" as const }])),
+      requirements: { type: "string", short: "r" },
+      output: { type: "string", short: "o" },
+    },
   });
   const [name, ...args] = positionals;
   if (!name || values.help) {

@@ -36,11 +36,18 @@ export function requirementLines(spec: EnvironmentSpec): string[] {
     .filter(Boolean);
   for (const l of fromTxt) {
     if (l.startsWith("-")) {
-      throw new EnvError("invalid_spec", `requirementsTxt: option lines such as "${l}" are not allowed; use the spec's indexes`);
+      throw new EnvError(
+        "invalid_spec",
+        `requirementsTxt: option lines such as "${l}" are not allowed; use the spec's indexes`,
+      );
     }
   }
   const lines = [...spec.requirements, ...fromTxt];
-  const named = (l: string) => /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(l)?.[1]?.toLowerCase().replace(/[-_.]+/g, "-");
+  const named = (l: string) =>
+    /^([A-Za-z0-9][A-Za-z0-9._-]*)/
+      .exec(l)?.[1]
+      ?.toLowerCase()
+      .replace(/[-_.]+/g, "-");
   if (!lines.some((l) => named(l) === "ipykernel")) lines.push("ipykernel");
   return lines;
 }
@@ -56,7 +63,11 @@ export function explainUvFailure(stderr: string, what: string): EnvError {
   if (/No solution found|unsatisfiable|not found in the (package registry|provided package locations)/i.test(stderr)) {
     return new EnvError("unresolvable", `The requirements cannot be resolved: ${detail}`);
   }
-  if (/Failed to fetch|error sending request|tcp connect error|dns error|Connection refused|timed out|Could not connect/i.test(stderr)) {
+  if (
+    /Failed to fetch|error sending request|tcp connect error|dns error|Connection refused|timed out|Could not connect/i.test(
+      stderr,
+    )
+  ) {
     return new EnvError("index_unreachable", `A package index could not be reached while ${what}: ${detail}`);
   }
   if (/No space left on device/i.test(stderr)) {
@@ -69,7 +80,8 @@ export function explainUvFailure(stderr: string, what: string): EnvError {
 export async function resolveSpec(uv: Uv, spec: EnvironmentSpec, workDir: string, log: LogLine): Promise<Lock> {
   await mkdir(workDir, { recursive: true });
   for (const f of spec.indexes?.findLinks ?? []) {
-    if (!/^https?:\/\//.test(f) && !isAbsolute(f)) throw new EnvError("invalid_spec", `findLinks: ${f} is neither a URL nor an absolute path`);
+    if (!/^https?:\/\//.test(f) && !isAbsolute(f))
+      throw new EnvError("invalid_spec", `findLinks: ${f} is neither a URL nor an absolute path`);
   }
   let base: Lock["base"] = null;
   const python = spec.base ? await inspectInterpreter(spec.base.python) : await findPython(uv, spec.python);
@@ -97,11 +109,21 @@ export async function resolveSpec(uv: Uv, spec: EnvironmentSpec, workDir: string
   log(`$ uv pip compile ${inputs.join(" ")} --generate-hashes`);
   const r = await uv.run(
     [
-      "pip", "compile", ...inputs, ...extra,
-      "--generate-hashes", "--emit-index-annotation", "--no-header", "--quiet",
-      "--python", python.path, "--python-preference", "only-system",
+      "pip",
+      "compile",
+      ...inputs,
+      ...extra,
+      "--generate-hashes",
+      "--emit-index-annotation",
+      "--no-header",
+      "--quiet",
+      "--python",
+      python.path,
+      "--python-preference",
+      "only-system",
       ...indexArgs(spec),
-      "--output-file", "requirements.lock",
+      "--output-file",
+      "requirements.lock",
     ],
     { cwd: workDir, onLine: log },
   );
@@ -136,7 +158,13 @@ const building = new Map<string, Promise<BuiltEnvironment>>();
  * into place only once complete and checked, so a half-built environment is never seen. The same
  * identity is never built twice at once in this process.
  */
-export function buildLock(uv: Uv, envsDir: string, lock: Lock, spec: EnvironmentSpec, log: LogLine): Promise<BuiltEnvironment> {
+export function buildLock(
+  uv: Uv,
+  envsDir: string,
+  lock: Lock,
+  spec: EnvironmentSpec,
+  log: LogLine,
+): Promise<BuiltEnvironment> {
   const identity = lockIdentity(lock);
   const pending = building.get(identity);
   if (pending) {
@@ -148,7 +176,14 @@ export function buildLock(uv: Uv, envsDir: string, lock: Lock, spec: Environment
   return job;
 }
 
-async function doBuild(uv: Uv, envsDir: string, lock: Lock, identity: string, spec: EnvironmentSpec, log: LogLine): Promise<BuiltEnvironment> {
+async function doBuild(
+  uv: Uv,
+  envsDir: string,
+  lock: Lock,
+  identity: string,
+  spec: EnvironmentSpec,
+  log: LogLine,
+): Promise<BuiltEnvironment> {
   const final = join(envsDir, identity);
   if (existsSync(join(final, MARKER))) {
     log(`environment ${identity} is already built; reusing it`);
@@ -159,7 +194,17 @@ async function doBuild(uv: Uv, envsDir: string, lock: Lock, identity: string, sp
   try {
     log(`$ uv venv --relocatable${lock.base ? " --system-site-packages" : ""} (building aside in ${aside})`);
     const venv = await uv.run(
-      ["venv", "--quiet", "--relocatable", "--python", lock.python.path, "--python-preference", "only-system", ...(lock.base ? ["--system-site-packages"] : []), aside],
+      [
+        "venv",
+        "--quiet",
+        "--relocatable",
+        "--python",
+        lock.python.path,
+        "--python-preference",
+        "only-system",
+        ...(lock.base ? ["--system-site-packages"] : []),
+        aside,
+      ],
       { cwd: envsDir, onLine: log },
     );
     if (venv.code !== 0) throw explainUvFailure(venv.stderr, "creating the virtual environment");
@@ -173,12 +218,24 @@ async function doBuild(uv: Uv, envsDir: string, lock: Lock, identity: string, sp
       : ["pip", "sync", "--require-hashes", lockFile];
     log(`$ uv ${args.slice(0, 3).join(" ")} (${install.length} packages)`);
     if (install.length) {
-      const r = await uv.run([...args, "--python", py, "--python-preference", "only-system", ...indexArgs(spec)], { cwd: envsDir, onLine: log });
+      const r = await uv.run([...args, "--python", py, "--python-preference", "only-system", ...indexArgs(spec)], {
+        cwd: envsDir,
+        onLine: log,
+      });
       if (r.code !== 0) throw explainUvFailure(r.stderr, "installing");
     }
-    const check = await run(py, ["-c", "import sys, ipykernel; print(sys.prefix)"], { env: { PATH: process.env.PATH, PYTHONNOUSERSITE: "1" } });
-    if (check.code !== 0) throw new EnvError("build_failed", `The built environment cannot import ipykernel: ${check.stderr.trim().split("\n").pop()}`);
-    await writeFile(join(aside, MARKER), `${JSON.stringify({ identity, lock, builtAt: new Date().toISOString() }, null, 2)}\n`);
+    const check = await run(py, ["-c", "import sys, ipykernel; print(sys.prefix)"], {
+      env: { PATH: process.env.PATH, PYTHONNOUSERSITE: "1" },
+    });
+    if (check.code !== 0)
+      throw new EnvError(
+        "build_failed",
+        `The built environment cannot import ipykernel: ${check.stderr.trim().split("\n").pop()}`,
+      );
+    await writeFile(
+      join(aside, MARKER),
+      `${JSON.stringify({ identity, lock, builtAt: new Date().toISOString() }, null, 2)}\n`,
+    );
     try {
       await rename(aside, final);
     } catch (err) {
@@ -202,7 +259,9 @@ async function doBuild(uv: Uv, envsDir: string, lock: Lock, identity: string, sp
 /** Removes `.building-*` directories left by a process that died mid-build. */
 export async function removeStaleBuilds(envsDir: string): Promise<string[]> {
   if (!existsSync(envsDir)) return [];
-  const stale = (await readdir(envsDir)).filter((n) => n.startsWith(BUILDING_PREFIX) && !building.has(n.slice(BUILDING_PREFIX.length, -9)));
+  const stale = (await readdir(envsDir)).filter(
+    (n) => n.startsWith(BUILDING_PREFIX) && !building.has(n.slice(BUILDING_PREFIX.length, -9)),
+  );
   for (const n of stale) await rm(join(envsDir, n), { recursive: true, force: true });
   return stale;
 }

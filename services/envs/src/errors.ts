@@ -7,7 +7,8 @@ export type EnvErrorCode =
   | "uv_unavailable"
   | "invalid_spec"
   | "gpu_unavailable"
-  | "driver_too_old";
+  | "driver_too_old"
+  | "busy";
 
 export class EnvError extends Error {
   constructor(

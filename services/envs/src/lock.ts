@@ -51,7 +51,12 @@ export function lockIdentity(lock: Lock): string {
 export function lockOf(packages: LockedPackage[], python: Interpreter, base: Lock["base"]): Lock {
   return {
     packages,
-    python: { version: python.version, implementation: python.implementation, platform: python.platform, path: python.path },
+    python: {
+      version: python.version,
+      implementation: python.implementation,
+      platform: python.platform,
+      path: python.path,
+    },
     base,
   };
 }
@@ -59,7 +64,9 @@ export function lockOf(packages: LockedPackage[], python: Interpreter, base: Loc
 /** The packages to install: those the base interpreter does not already provide at the same version. */
 export function packagesToInstall(lock: Lock): LockedPackage[] {
   if (!lock.base) return lock.packages;
-  const have = new Set(lock.base.packages.map((l) => l.toLowerCase().replace(/^([^=]+)==/, (_, n) => `${normalize(n)}==`)));
+  const have = new Set(
+    lock.base.packages.map((l) => l.toLowerCase().replace(/^([^=]+)==/, (_, n) => `${normalize(n)}==`)),
+  );
   return lock.packages.filter((p) => !have.has(`${p.name}==${p.version}`));
 }
 
@@ -71,7 +78,11 @@ export function renderRequirements(
   const out: string[] = [...(header.comment ?? []).map((c) => `# ${c}`), ...(header.options ?? [])];
   for (const p of packages) {
     const pin = /^[a-z]+(\+[a-z]+)?:\/\//.test(p.version) ? `${p.name} @ ${p.version}` : `${p.name}==${p.version}`;
-    out.push(p.hashes.length ? [`${pin} \\`, ...p.hashes.map((h, i) => `    --hash=${h}${i < p.hashes.length - 1 ? " \\" : ""}`)].join("\n") : pin);
+    out.push(
+      p.hashes.length
+        ? [`${pin} \\`, ...p.hashes.map((h, i) => `    --hash=${h}${i < p.hashes.length - 1 ? " \\" : ""}`)].join("\n")
+        : pin,
+    );
     if (p.index) out.push(`    # from ${p.index}`);
   }
   return `${out.join("\n")}\n`;

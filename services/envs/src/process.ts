@@ -36,8 +36,14 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
         for (const line of parts) options.onLine(line);
       };
     };
-    child.stdout.on("data", lines((s) => (stdout += s)));
-    child.stderr.on("data", lines((s) => (stderr += s)));
+    child.stdout.on(
+      "data",
+      lines((s) => (stdout += s)),
+    );
+    child.stderr.on(
+      "data",
+      lines((s) => (stderr += s)),
+    );
     child.once("error", reject);
     child.once("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
   });

@@ -133,7 +133,7 @@ export class EnvironmentService {
 
   /** Forgets an environment version; its directory stays until `gc()` finds nothing else uses it. */
   async delete(id: string): Promise<boolean> {
-    if (this.jobs.has(id)) throw new EnvError("invalid_spec", "The environment is being built; delete it once the build ends");
+    if (this.jobs.has(id)) throw new EnvError("busy", "The environment is being built; delete it once the build ends");
     const rows = await this.options.db.delete(schema.environments).where(eq(schema.environments.id, id)).returning();
     return rows.length > 0;
   }
@@ -189,7 +189,9 @@ export class EnvironmentService {
       comment: [
         `Tandem environment ${row.name} v${row.version} (${row.identity})`,
         `Python ${lock.python.implementation} ${lock.python.version} on ${lock.python.platform}`,
-        ...(lock.base ? [`Built on the base interpreter ${lock.base.python} (${lock.base.packages.length} packages inherited)`] : []),
+        ...(lock.base
+          ? [`Built on the base interpreter ${lock.base.python} (${lock.base.packages.length} packages inherited)`]
+          : []),
         "Install with: pip install --require-hashes -r requirements.txt",
       ],
       options,
@@ -240,7 +242,11 @@ export class EnvironmentService {
 
   private async row(id: string): Promise<Row | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-    const [row] = await this.options.db.select().from(schema.environments).where(eq(schema.environments.id, id)).limit(1);
+    const [row] = await this.options.db
+      .select()
+      .from(schema.environments)
+      .where(eq(schema.environments.id, id))
+      .limit(1);
     return row;
   }
 
@@ -307,7 +313,12 @@ export class EnvironmentService {
       await this.setStatus(id, "building", { identity, lock });
       const built = await buildLock(uv, this.envsDir, lock, spec, say);
       say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      await this.setStatus(id, "ready", { sizeBytes: built.sizeBytes, builtAt: new Date(), error: null, log: log.content });
+      await this.setStatus(id, "ready", {
+        sizeBytes: built.sizeBytes,
+        builtAt: new Date(),
+        error: null,
+        log: log.content,
+      });
       this.options.log.info({ environmentId: id, identity, reused: built.reused }, "environment ready");
     } catch (err) {
       const message = err instanceof EnvError ? err.message : `Unexpected failure: ${(err as Error).message}`;

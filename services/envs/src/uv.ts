@@ -32,7 +32,23 @@ export interface LocateUvOptions {
 
 /** The environment every uv call gets: machine Python only, no downloads, no server secrets. */
 export function uvEnv(cacheDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "PYENV_VERSION", "PYENV_ROOT"];
+  const keep = [
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "PYENV_VERSION",
+    "PYENV_ROOT",
+  ];
   const env: NodeJS.ProcessEnv = {};
   for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
   return {
@@ -63,8 +79,7 @@ function make(command: string, prefix: string[], version: string, source: string
     version,
     source,
     cacheDir,
-    run: (args, options = {}) =>
-      run(command, [...prefix, ...args], { ...options, env: uvEnv(cacheDir, options.env) }),
+    run: (args, options = {}) => run(command, [...prefix, ...args], { ...options, env: uvEnv(cacheDir, options.env) }),
   };
 }
 
@@ -92,7 +107,16 @@ export async function locateUv(options: LocateUvOptions): Promise<Uv> {
   }
   log?.info({ target }, "uv not found; installing it with pip (first start only)");
   await mkdir(target, { recursive: true });
-  const r = await run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target", target, "uv"]);
+  const r = await run(python, [
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "--target",
+    target,
+    "uv",
+  ]);
   v = r.code === 0 ? await probe(bin, [], cacheDir) : null;
   if (!v) {
     throw new EnvError(

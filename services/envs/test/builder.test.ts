@@ -3,9 +3,18 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateEnvironmentBody, type EnvironmentSpec } from "@tandem/protocol";
+import { assertUv, makeWheels, testUvCache } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLock, EnvError, environmentKernelspec, locateUv, lockIdentity, MARKER, resolveSpec, type Uv } from "../src/index.ts";
-import { assertUv, makeWheels, testUvCache } from "./fixtures.ts";
+import {
+  buildLock,
+  EnvError,
+  environmentKernelspec,
+  locateUv,
+  lockIdentity,
+  MARKER,
+  resolveSpec,
+  type Uv,
+} from "../src/index.ts";
 
 let dir: string;
 let wheels: string;
@@ -45,7 +54,9 @@ describe("resolution", () => {
 
   it("gives identical specs the same identity, and a different spec another", async () => {
     const one = lockIdentity(await resolveSpec(uv, spec({ requirements: ["tiny-a"] }), join(dir, "w2"), log));
-    const two = lockIdentity(await resolveSpec(uv, spec({ name: "other", requirements: ["tiny-a"] }), join(dir, "w3"), log));
+    const two = lockIdentity(
+      await resolveSpec(uv, spec({ name: "other", requirements: ["tiny-a"] }), join(dir, "w3"), log),
+    );
     const three = lockIdentity(await resolveSpec(uv, spec({ requirements: ["tiny-b==1.0.0"] }), join(dir, "w4"), log));
     expect(one).toMatch(/^[0-9a-f]{32}$/);
     expect(two).toBe(one);
@@ -53,7 +64,9 @@ describe("resolution", () => {
   });
 
   it("says which requirements conflict", async () => {
-    const err = await resolveSpec(uv, spec({ requirements: ["tiny-a", "tiny-b<2"] }), join(dir, "w5"), log).catch((e) => e);
+    const err = await resolveSpec(uv, spec({ requirements: ["tiny-a", "tiny-b<2"] }), join(dir, "w5"), log).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(EnvError);
     expect(err.code).toBe("unresolvable");
     expect(err.message).toMatch(/tiny-b/);
@@ -61,14 +74,19 @@ describe("resolution", () => {
   });
 
   it("refuses a Python version the machine does not have, without downloading one", async () => {
-    const err = await resolveSpec(uv, spec({ python: "3.4", requirements: ["tiny-a"] }), join(dir, "w6"), log).catch((e) => e);
+    const err = await resolveSpec(uv, spec({ python: "3.4", requirements: ["tiny-a"] }), join(dir, "w6"), log).catch(
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(EnvError);
     expect(err.code).toBe("python_not_found");
     expect(err.message).toMatch(/Python 3\.4 is not installed on this machine/);
   });
 
   it("reports an index that cannot be reached", async () => {
-    const s = spec({ requirements: ["tiny-a"], indexes: { url: "http://127.0.0.1:9/simple", extra: [], findLinks: [], noIndex: false } });
+    const s = spec({
+      requirements: ["tiny-a"],
+      indexes: { url: "http://127.0.0.1:9/simple", extra: [], findLinks: [], noIndex: false },
+    });
     const err = await resolveSpec(uv, s, join(dir, "w7"), log).catch((e) => e);
     expect(err).toBeInstanceOf(EnvError);
     expect(err.code).toBe("index_unreachable");
@@ -92,7 +110,14 @@ describe("build", () => {
     expect(again.reused).toBe(true);
 
     // A real ipykernel started from the kernelspec reports sys.prefix inside the environment.
-    const ks = environmentKernelspec({ id: "00000000-0000-4000-8000-000000000001", name: "t", version: 1, identity: built.identity, path: built.path, python: lock.python.version });
+    const ks = environmentKernelspec({
+      id: "00000000-0000-4000-8000-000000000001",
+      name: "t",
+      version: 1,
+      identity: built.identity,
+      path: built.path,
+      python: lock.python.version,
+    });
     const kernels = join(dir, "jupyter", "kernels", ks.name);
     execFileSync("mkdir", ["-p", kernels]);
     writeFileSync(join(kernels, "kernel.json"), JSON.stringify(ks.spec));

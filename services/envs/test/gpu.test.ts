@@ -28,7 +28,9 @@ describe("driver check", () => {
   it("accepts CUDA 12.x on a 550 driver and refuses 13.x with a clear error", () => {
     expect(() => checkDriver("550.54.15", "12.4")).not.toThrow();
     expect(() => checkDriver("525.60.13", "12.8")).not.toThrow();
-    expect(() => checkDriver("520.61.05", "12.1")).toThrow(/CUDA 12.1, which needs an NVIDIA driver 525 or newer; this machine has 520.61.05/);
+    expect(() => checkDriver("520.61.05", "12.1")).toThrow(
+      /CUDA 12.1, which needs an NVIDIA driver 525 or newer; this machine has 520.61.05/,
+    );
     expect(() => checkDriver("550.54.15", "13.0")).toThrow(/needs an NVIDIA driver 580 or newer/);
     expect(() => checkDriver("580.65.06", "13.0")).not.toThrow();
   });
@@ -57,10 +59,19 @@ describe("GPU allocation", () => {
     const alloc = new GpuAllocator(gpus());
     const first = await alloc.allocate("busy", 4);
     const order: string[] = [];
-    const big = alloc.allocate("big", 3).then((l) => (order.push("big"), l));
-    const small = alloc.allocate("small", 1).then((l) => (order.push("small"), l));
+    const big = alloc.allocate("big", 3).then((l) => {
+      order.push("big");
+      return l;
+    });
+    const small = alloc.allocate("small", 1).then((l) => {
+      order.push("small");
+      return l;
+    });
     await Promise.resolve();
-    expect(alloc.status().queue.map((q) => [q.environmentId, q.count])).toEqual([["big", 3], ["small", 1]]);
+    expect(alloc.status().queue.map((q) => [q.environmentId, q.count])).toEqual([
+      ["big", 3],
+      ["small", 1],
+    ]);
     first.release();
     const [bigLease, smallLease] = await Promise.all([big, small]);
     expect(order).toEqual(["big", "small"]);

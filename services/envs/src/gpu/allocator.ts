@@ -73,7 +73,11 @@ export class GpuAllocator {
   status() {
     return {
       gpus: this.gpus.map((g) => ({ ...g, allocatedTo: this.owner.get(g.uuid) ?? null })),
-      queue: this.waiting.map((w) => ({ environmentId: w.environmentId, count: w.count, since: w.since.toISOString() })),
+      queue: this.waiting.map((w) => ({
+        environmentId: w.environmentId,
+        count: w.count,
+        since: w.since.toISOString(),
+      })),
     };
   }
 

@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+import { repoRoot } from "./server.ts";
 /** One uv cache for every test run (ipykernel and its dependencies come from PyPI once). */
 export const testUvCache = join(repoRoot, ".cache", "uv-test");
 
@@ -55,4 +55,32 @@ export function assertUv(): void {
       throw new Error("These tests need uv: run `bash scripts/setup-test-env.sh` (or `python3 -m pip install uv`)");
     }
   }
+}
+
+/** Serves a wheel directory over HTTP as a find-links page (what `pip --find-links URL` and uv read). */
+export async function serveWheels(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const name = decodeURIComponent((req.url ?? "/").split("?")[0]!.slice(1));
+    if (!name) {
+      const links = readdirSync(dir)
+        .filter((f) => f.endsWith(".whl"))
+        .map((f) => `<a href="${f}">${f}</a><br>`);
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end(`<!doctype html><html><body>${links.join("\n")}</body></html>`);
+      return;
+    }
+    if (name.includes("/") || !name.endsWith(".whl")) return void res.writeHead(404).end();
+    try {
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end(readFileSync(join(dir, name)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
