@@ -37,10 +37,14 @@ async function settled(client: HttpClient, id: string) {
 
 const envsDir = () => join(server.dataDir, "envs");
 const cli = (...args: string[]) =>
-  promisify(execFile)(process.execPath, [join(repoRoot, "apps/cli/bin/tandem.js"), ...args, "--url", server.url, "--token", editor.token], {
-    cwd: repoRoot,
-    env: { ...process.env, XDG_CONFIG_HOME: join(server.dataDir, "cli") },
-  });
+  promisify(execFile)(
+    process.execPath,
+    [join(repoRoot, "apps/cli/bin/tandem.js"), ...args, "--url", server.url, "--token", editor.token],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, XDG_CONFIG_HOME: join(server.dataDir, "cli") },
+    },
+  );
 
 beforeAll(async () => {
   assertUv();
@@ -51,7 +55,9 @@ beforeAll(async () => {
     { name: "tiny-b", version: "2.1.0" },
   ]);
   index = await serveWheels(wheelsDir);
-  server = await startTestServer({ env: { TANDEM_UV_CACHE_DIR: testUvCache, TANDEM_GPU_INVENTORY_FILE: recordedGpus } });
+  server = await startTestServer({
+    env: { TANDEM_UV_CACHE_DIR: testUvCache, TANDEM_GPU_INVENTORY_FILE: recordedGpus },
+  });
   editor = await createUser(server.http, "editor");
   viewer = await createUser(server.http, "viewer");
   await createProject(server.admin, [
@@ -92,8 +98,16 @@ describe("environments API", () => {
     expect(first.packages.find((p: any) => p.name === "tiny-b").version).toBe("2.1.0");
     expect(existsSync(join(envsDir(), first.identity, "bin", "python"))).toBe(true);
 
-    const ks = (await server.server!.envs.kernelspecs()).find((k) => k.spec.metadata.tandem.environmentId === first.id)!;
-    expect(ks.spec.argv).toEqual([join(envsDir(), first.identity, "bin", "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]);
+    const ks = (await server.server!.envs.kernelspecs()).find(
+      (k) => k.spec.metadata.tandem.environmentId === first.id,
+    )!;
+    expect(ks.spec.argv).toEqual([
+      join(envsDir(), first.identity, "bin", "python"),
+      "-m",
+      "ipykernel_launcher",
+      "-f",
+      "{connection_file}",
+    ]);
     expect(ks.spec.env).toEqual({ PYTHONNOUSERSITE: "1" });
     expect(ks.spec.metadata.tandem.identity).toBe(first.identity);
 
@@ -163,9 +177,15 @@ describe("environments API", () => {
     expect(bad.body.error.code).toBe("validation_failed");
     expect((await editor.client.post("/api/environments", { name: "x", python: "2.7" })).status).toBe(400);
     expect((await viewer.client.post("/api/environments", tinySpec("v"))).status).toBe(403);
-    const local = await editor.client.post("/api/environments", { ...tinySpec("l"), indexes: { findLinks: [wheelsDir] } });
+    const local = await editor.client.post("/api/environments", {
+      ...tinySpec("l"),
+      indexes: { findLinks: [wheelsDir] },
+    });
     expect(local.status).toBe(403);
-    const base = await editor.client.post("/api/environments", { ...tinySpec("b"), base: { python: "/usr/bin/python3" } });
+    const base = await editor.client.post("/api/environments", {
+      ...tinySpec("b"),
+      base: { python: "/usr/bin/python3" },
+    });
     expect(base.status).toBe(403);
     expect((await server.http.get("/api/environments")).status).toBe(401);
     expect((await editor.client.get("/api/environments/00000000-0000-4000-8000-000000000000")).status).toBe(404);
@@ -191,7 +211,7 @@ describe("environments API", () => {
     const res = await editor.client.post("/api/environments", tinySpec("rebuilt"));
     const built = await settled(editor.client, res.body.id);
     rmSync(join(envsDir(), built.identity), { recursive: true });
-    expect((await server.server!.envs.kernelspec(built.id))).toBeNull();
+    expect(await server.server!.envs.kernelspec(built.id)).toBeNull();
     const again = await editor.client.post(`/api/environments/${built.id}/build`);
     expect(again.status).toBe(202);
     const after = await settled(editor.client, built.id);
@@ -205,21 +225,40 @@ describe("environments API", () => {
     const res = await viewer.client.get("/api/gpus");
     expect(res.status).toBe(200);
     expect(res.body.gpus).toHaveLength(4);
-    expect(res.body.gpus[0]).toMatchObject({ name: "NVIDIA H100 80GB HBM3", driverVersion: "550.54.15", allocatedTo: null });
+    expect(res.body.gpus[0]).toMatchObject({
+      name: "NVIDIA H100 80GB HBM3",
+      driverVersion: "550.54.15",
+      allocatedTo: null,
+    });
     expect(res.body.queue).toEqual([]);
   });
 
   it("documents the routes in the OpenAPI document", async () => {
     const doc = await server.http.get("/api/openapi.json");
     expect(Object.keys(doc.body.paths)).toEqual(
-      expect.arrayContaining(["/environments", "/environments/{id}", "/environments/{id}/logs", "/environments/{id}/requirements.txt", "/gpus"]),
+      expect.arrayContaining([
+        "/environments",
+        "/environments/{id}",
+        "/environments/{id}/logs",
+        "/environments/{id}/requirements.txt",
+        "/gpus",
+      ]),
     );
   });
 });
 
 describe("tandem envs (CLI)", () => {
   it("creates, waits, lists, shows and exports", async () => {
-    const created = await cli("envs", "create", "cli-env", "tiny-b==2.1.0", "--find-links", index.url, "--wait", "--json");
+    const created = await cli(
+      "envs",
+      "create",
+      "cli-env",
+      "tiny-b==2.1.0",
+      "--find-links",
+      index.url,
+      "--wait",
+      "--json",
+    );
     const env = JSON.parse(created.stdout);
     expect(env.status).toBe("ready");
     const listed = await cli("envs", "list");
@@ -231,6 +270,8 @@ describe("tandem envs (CLI)", () => {
     const logs = await cli("envs", "logs", env.id);
     expect(logs.stdout).toMatch(/ready in|already built/);
     await cli("envs", "delete", env.id);
-    await expect(cli("envs", "show", env.id)).rejects.toMatchObject({ stderr: expect.stringMatching(/Environment not found \(404/) });
+    await expect(cli("envs", "show", env.id)).rejects.toMatchObject({
+      stderr: expect.stringMatching(/Environment not found \(404/),
+    });
   });
 });

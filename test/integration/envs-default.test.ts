@@ -101,10 +101,14 @@ describe("base interpreter", () => {
     expect(env.basePackages).toEqual(frozen);
     const prefix = join(dataDir, "envs", env.identity);
     expect(readFileSync(join(prefix, "pyvenv.cfg"), "utf8")).toMatch(/include-system-site-packages = true/);
-    const out = execFileSync(join(prefix, "bin", "python"), ["-c", "import sys, tiny_top, ipykernel; print(sys.prefix)"], {
-      encoding: "utf8",
-      env: { PYTHONNOUSERSITE: "1" },
-    });
+    const out = execFileSync(
+      join(prefix, "bin", "python"),
+      ["-c", "import sys, tiny_top, ipykernel; print(sys.prefix)"],
+      {
+        encoding: "utf8",
+        env: { PYTHONNOUSERSITE: "1" },
+      },
+    );
     expect(out.trim()).toBe(prefix);
   });
 });

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { EnvError } from "./errors.ts";
 import { run } from "./process.ts";
 import type { Uv } from "./uv.ts";
@@ -16,8 +17,22 @@ export interface Interpreter {
 const INSPECT = `import json, platform, sys, sysconfig
 print(json.dumps({"version": platform.python_version(), "implementation": sys.implementation.name, "platform": sysconfig.get_platform(), "executable": sys.executable}))`;
 
-/** What an interpreter is, asked of the interpreter itself. */
+const inspected = new Map<string, { mtimeMs: number; info: Interpreter }>();
+
+/** What an interpreter is, asked of the interpreter itself (remembered until its file changes). */
 export async function inspectInterpreter(path: string): Promise<Interpreter> {
+  const mtimeMs = await stat(path).then(
+    (s) => s.mtimeMs,
+    () => -1,
+  );
+  const known = inspected.get(path);
+  if (known && known.mtimeMs === mtimeMs) return known.info;
+  const info = await askInterpreter(path);
+  inspected.set(path, { mtimeMs, info });
+  return info;
+}
+
+async function askInterpreter(path: string): Promise<Interpreter> {
   let out: string;
   try {
     const r = await run(path, ["-I", "-c", INSPECT]);

@@ -150,3 +150,20 @@ finally:
     expect(readdirSync(envsDir)).toEqual([]);
   }, 120_000);
 });
+
+describe("spec forms", () => {
+  it("takes a requirements.txt and a pyproject.toml, and refuses option lines", async () => {
+    const txt = spec({ requirements: [], requirementsTxt: "# pinned by hand\ntiny-b==1.0.0  # old one\n\n" });
+    const fromTxt = await resolveSpec(uv, txt, join(dir, "w10"), log);
+    expect(fromTxt.packages.find((p) => p.name === "tiny-b")?.version).toBe("1.0.0");
+
+    const pyproject = '[project]\nname = "analysis"\nversion = "0.1.0"\ndependencies = ["tiny-a"]\n';
+    const fromPyproject = await resolveSpec(uv, spec({ requirements: [], pyproject }), join(dir, "w11"), log);
+    expect(fromPyproject.packages.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["tiny-a", "tiny-b", "ipykernel"]),
+    );
+
+    const bad = spec({ requirements: [], requirementsTxt: "-r /etc/passwd\n" });
+    await expect(resolveSpec(uv, bad, join(dir, "w12"), log)).rejects.toMatchObject({ code: "invalid_spec" });
+  });
+});
