@@ -233,6 +233,40 @@ describe("environments API", () => {
     expect(res.body.queue).toEqual([]);
   });
 
+  it("launches kernels of a GPU environment on free GPUs by UUID, queueing visibly when none are free", async () => {
+    const res = await editor.client.post("/api/environments", { ...tinySpec("gpu"), gpu: { count: 3, cuda: "12.4" } });
+    const env = await settled(editor.client, res.body.id);
+    expect(env.status).toBe("ready");
+    const envs = server.server!.envs;
+    const one = (await envs.prepareLaunch(env.kernelspec))!;
+    expect(one.env.PYTHONNOUSERSITE).toBe("1");
+    expect(one.env.CUDA_VISIBLE_DEVICES.split(",")).toHaveLength(3);
+    expect(one.record).toMatchObject({ environmentId: env.id, identity: env.identity, driverVersion: "550.54.15" });
+    expect(one.record.gpus.map((g) => g.name)).toEqual(Array(3).fill("NVIDIA H100 80GB HBM3"));
+
+    const second = envs.prepareLaunch(env.kernelspec); // needs 3, only 1 free: waits
+    await new Promise((r) => setTimeout(r, 50));
+    const status = (await viewer.client.get("/api/gpus")).body;
+    expect(status.gpus.filter((g: any) => g.allocatedTo === env.id)).toHaveLength(3);
+    expect(status.queue).toMatchObject([{ environmentId: env.id, count: 3 }]);
+    one.release();
+    const two = (await second)!;
+    expect(two.env.CUDA_VISIBLE_DEVICES.split(",")).toHaveLength(3);
+    two.release();
+
+    // An environment that asked for no GPU sees none.
+    const plain = (await editor.client.get("/api/environments")).body.find((e: any) => e.status === "ready" && !e.spec.gpu);
+    const cpu = (await envs.prepareLaunch(plain.kernelspec))!;
+    expect(cpu.env).toEqual({ PYTHONNOUSERSITE: "1", CUDA_VISIBLE_DEVICES: "" });
+    expect(cpu.record.gpus).toEqual([]);
+    expect(await envs.prepareLaunch("python3")).toBeNull();
+
+    // A driver too old for the environment's CUDA is a clear error before anything starts.
+    const newer = await editor.client.post("/api/environments", { ...tinySpec("gpu"), gpu: { count: 1, cuda: "13.0" } });
+    const built = await settled(editor.client, newer.body.id);
+    await expect(envs.prepareLaunch(built.kernelspec)).rejects.toThrow(/CUDA 13.0, which needs an NVIDIA driver 580 or newer; this machine has 550.54.15/);
+  });
+
   it("documents the routes in the OpenAPI document", async () => {
     const doc = await server.http.get("/api/openapi.json");
     expect(Object.keys(doc.body.paths)).toEqual(

@@ -7,6 +7,7 @@ export { EnvError, type EnvErrorCode } from "./errors.ts";
 export { type AllocateOptions, GpuAllocator, type GpuLease } from "./gpu/allocator.ts";
 export { checkDriver, minimumDriverFor } from "./gpu/cuda.ts";
 export { NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, readGpuInventory } from "./gpu/inventory.ts";
+export { type KernelLaunch, prepareKernelLaunch } from "./launch.ts";
 export { type EnvironmentKernelspec, environmentKernelspec, kernelspecName } from "./kernelspec.ts";
 export { type Lock, lockIdentity, parseCompiled, renderRequirements } from "./lock.ts";
 export { findPython, type Interpreter } from "./python.ts";

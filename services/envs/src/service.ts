@@ -10,6 +10,7 @@ import { EnvError } from "./errors.ts";
 import { GpuAllocator } from "./gpu/allocator.ts";
 import { readGpuInventory } from "./gpu/inventory.ts";
 import { type EnvironmentKernelspec, environmentKernelspec, kernelspecName } from "./kernelspec.ts";
+import { type KernelLaunch, prepareKernelLaunch } from "./launch.ts";
 import { type Lock, lockIdentity, renderRequirements } from "./lock.ts";
 import { type Logger, locateUv, type Uv } from "./uv.ts";
 
@@ -224,6 +225,15 @@ export class EnvironmentService {
   /** The kernelspec of one environment, if it is ready. */
   async kernelspec(id: string): Promise<EnvironmentKernelspec | null> {
     return (await this.kernelspecs()).find((k) => k.spec.metadata.tandem.environmentId === id) ?? null;
+  }
+
+  /**
+   * The kernel gateway's launch hook: for a kernelspec that is a Tandem environment, the variables to
+   * add and the GPUs given (waiting in the visible queue if needed); null for any other kernelspec.
+   */
+  async prepareLaunch(kernelspecName: string, options: { signal?: AbortSignal } = {}): Promise<KernelLaunch | null> {
+    const ks = (await this.kernelspecs()).find((k) => k.name === kernelspecName);
+    return ks ? prepareKernelLaunch(this.gpus, ks, options) : null;
   }
 
   /** Resolves when the environment's current build (if any) has ended. */

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateEnvironmentBody, type EnvironmentSpec } from "@tandem/protocol";
@@ -119,9 +119,9 @@ describe("build", () => {
       python: lock.python.version,
     });
     const kernels = join(dir, "jupyter", "kernels", ks.name);
-    execFileSync("mkdir", ["-p", kernels]);
+    mkdirSync(kernels, { recursive: true });
     writeFileSync(join(kernels, "kernel.json"), JSON.stringify(ks.spec));
-    const client = String.raw`
+    const client = `
 import sys
 from jupyter_client.manager import start_new_kernel
 km, kc = start_new_kernel(kernel_name=sys.argv[1], startup_timeout=60)

@@ -128,6 +128,8 @@ export function environmentRoutes({ db, envs }: ApiDeps) {
         throw forbidden("Local findLinks directories are for admins; use an http(s) URL");
       }
       if (spec.pyproject && !/^\s*\[project\]/m.test(spec.pyproject)) throw badRequest("pyproject: no [project] table");
+      const sources = [...spec.requirements, spec.requirementsTxt ?? "", spec.pyproject ?? ""].join("\n");
+      if (/\bfile:/i.test(sources) && !isAdmin(who)) throw forbidden("file: requirements read the server's disk; they are for admins");
       return c.json(await envs.create(spec, who.user.id), 201);
     })
     .openapi(getEnvironment, async (c) => {
