@@ -255,16 +255,23 @@ describe("environments API", () => {
     two.release();
 
     // An environment that asked for no GPU sees none.
-    const plain = (await editor.client.get("/api/environments")).body.find((e: any) => e.status === "ready" && !e.spec.gpu);
+    const plain = (await editor.client.get("/api/environments")).body.find(
+      (e: any) => e.status === "ready" && !e.spec.gpu,
+    );
     const cpu = (await envs.prepareLaunch(plain.kernelspec))!;
     expect(cpu.env).toEqual({ PYTHONNOUSERSITE: "1", CUDA_VISIBLE_DEVICES: "" });
     expect(cpu.record.gpus).toEqual([]);
     expect(await envs.prepareLaunch("python3")).toBeNull();
 
     // A driver too old for the environment's CUDA is a clear error before anything starts.
-    const newer = await editor.client.post("/api/environments", { ...tinySpec("gpu"), gpu: { count: 1, cuda: "13.0" } });
+    const newer = await editor.client.post("/api/environments", {
+      ...tinySpec("gpu"),
+      gpu: { count: 1, cuda: "13.0" },
+    });
     const built = await settled(editor.client, newer.body.id);
-    await expect(envs.prepareLaunch(built.kernelspec)).rejects.toThrow(/CUDA 13.0, which needs an NVIDIA driver 580 or newer; this machine has 550.54.15/);
+    await expect(envs.prepareLaunch(built.kernelspec)).rejects.toThrow(
+      /CUDA 13.0, which needs an NVIDIA driver 580 or newer; this machine has 550.54.15/,
+    );
   });
 
   it("documents the routes in the OpenAPI document", async () => {

@@ -6,7 +6,12 @@ export interface KernelLaunch {
   /** Extra environment variables for the kernel process (PYTHONNOUSERSITE, CUDA_VISIBLE_DEVICES). */
   env: Record<string, string>;
   /** What every execution records about where it ran. */
-  record: { environmentId: string; identity: string; gpus: { uuid: string; name: string }[]; driverVersion: string | null };
+  record: {
+    environmentId: string;
+    identity: string;
+    gpus: { uuid: string; name: string }[];
+    driverVersion: string | null;
+  };
   /** Gives the GPUs back (call on kernel shutdown or death; safe to call twice). */
   release(): void;
 }

@@ -129,7 +129,8 @@ export function environmentRoutes({ db, envs }: ApiDeps) {
       }
       if (spec.pyproject && !/^\s*\[project\]/m.test(spec.pyproject)) throw badRequest("pyproject: no [project] table");
       const sources = [...spec.requirements, spec.requirementsTxt ?? "", spec.pyproject ?? ""].join("\n");
-      if (/\bfile:/i.test(sources) && !isAdmin(who)) throw forbidden("file: requirements read the server's disk; they are for admins");
+      if (/\bfile:/i.test(sources) && !isAdmin(who))
+        throw forbidden("file: requirements read the server's disk; they are for admins");
       return c.json(await envs.create(spec, who.user.id), 201);
     })
     .openapi(getEnvironment, async (c) => {
