@@ -267,7 +267,7 @@ async function doBuild(
   }
 }
 
-/** Removes `.building-*` directories left by a process that died mid-build. */
+/** Removes `.building-*` directories left by a process that died mid-build (never one building here). */
 export async function removeStaleBuilds(envsDir: string): Promise<string[]> {
   if (!existsSync(envsDir)) return [];
   const stale = (await readdir(envsDir)).filter(

@@ -60,6 +60,8 @@ export class EnvironmentService {
   static async open(options: EnvironmentServiceOptions): Promise<EnvironmentService> {
     const gpus = new GpuAllocator(await readGpuInventory({ file: options.gpuInventoryFile }));
     const service = new EnvironmentService(options, gpus);
+    // Scratch space of resolutions a dead process left (nothing resolves before open returns).
+    await rm(join(service.envsDir, ".work"), { recursive: true, force: true });
     const stale = await removeStaleBuilds(service.envsDir);
     if (stale.length) options.log.warn({ stale }, "removed half-built environments left by an earlier process");
     const unfinished = await options.db

@@ -27,6 +27,8 @@ export interface LocateUvOptions {
   dataDir: string;
   cacheDir: string;
   python?: string;
+  /** The PATH to search (default: the server's). */
+  searchPath?: string;
   log?: Logger;
 }
 
@@ -62,9 +64,9 @@ export function uvEnv(cacheDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.P
   };
 }
 
-async function probe(command: string, prefix: string[], cacheDir: string): Promise<string | null> {
+async function probe(command: string, prefix: string[], cacheDir: string, path?: string): Promise<string | null> {
   try {
-    const r = await run(command, [...prefix, "--version"], { env: uvEnv(cacheDir) });
+    const r = await run(command, [...prefix, "--version"], { env: uvEnv(cacheDir, path ? { PATH: path } : {}) });
     const m = /^uv (\S+)/m.exec(r.stdout);
     return r.code === 0 && m ? m[1]! : null;
   } catch {
@@ -88,16 +90,16 @@ function make(command: string, prefix: string[], version: string, source: string
  * the data dir; else installs one there with pip (the machine has Python; that is all Tandem asks).
  */
 export async function locateUv(options: LocateUvOptions): Promise<Uv> {
-  const { cacheDir, log } = options;
+  const { cacheDir, log, searchPath } = options;
   const python = options.python ?? "python3";
   if (options.explicit) {
     const v = await probe(options.explicit, [], cacheDir);
     if (!v) throw new EnvError("uv_unavailable", `TANDEM_UV=${options.explicit} does not run as uv`);
     return make(options.explicit, [], v, "env", cacheDir);
   }
-  let v = await probe("uv", [], cacheDir);
+  let v = await probe("uv", [], cacheDir, searchPath);
   if (v) return make("uv", [], v, "path", cacheDir);
-  v = await probe(python, ["-m", "uv"], cacheDir);
+  v = await probe(python, ["-m", "uv"], cacheDir, searchPath);
   if (v) return make(python, ["-m", "uv"], v, "python-module", cacheDir);
   const target = join(options.dataDir, "tools", "uv");
   const bin = join(target, "bin", "uv");
