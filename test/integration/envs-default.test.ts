@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -60,7 +60,11 @@ describe("first start", () => {
   it("reuses it at the next start", async () => {
     const log = (await server!.admin.get(`/api/environments/${firstId}/logs`)).body;
     await server!.close();
+    // What a server killed mid-build leaves: a half-built directory. It is never used, and goes at start.
+    const halfBuilt = join(dataDir, "envs", ".building-0123456789abcdef0123456789abcdef-0badf00d");
+    mkdirSync(join(halfBuilt, "bin"), { recursive: true });
     server = await start();
+    expect(existsSync(halfBuilt)).toBe(false);
     const env = await server.server!.defaultEnvironment;
     expect(env!.id).toBe(firstId);
     const all = (await server.admin.get("/api/environments")).body;
