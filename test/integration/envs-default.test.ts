@@ -83,6 +83,18 @@ describe("PyPI", () => {
     expect(six).toMatchObject({ version: "1.17.0", index: "https://pypi.org/simple" });
     expect(six.hashes).toContain("sha256:4721f391ed90541fddacab5acf947aa0d3dc7d27b2e1e8eda2be8970586c3274");
   });
+
+  it("resolves a spec as the index stood at a snapshot time", async () => {
+    const res = await server!.admin.post("/api/environments", {
+      name: "six-2024",
+      requirements: ["six"],
+      snapshot: "2024-01-01T00:00:00Z",
+    });
+    expect(res.status).toBe(201);
+    const env = await settled(res.body.id);
+    expect(env.error).toBeNull();
+    expect(env.packages.find((p: any) => p.name === "six").version).toBe("1.16.0");
+  });
 });
 
 describe("base interpreter", () => {

@@ -35,6 +35,7 @@ const VALUE_OPTIONS = [
   "gpus",
   "cuda",
   "base",
+  "snapshot",
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -122,6 +122,7 @@ export async function resolveSpec(uv: Uv, spec: EnvironmentSpec, workDir: string
       "--python-preference",
       "only-system",
       ...indexArgs(spec),
+      ...(spec.snapshot ? ["--exclude-newer", spec.snapshot] : []),
       "--output-file",
       "requirements.lock",
     ],

@@ -48,6 +48,13 @@ export const CreateEnvironmentBody = z
     pyproject: z.string().max(200_000).optional().describe("A pyproject.toml whose [project] dependencies are used"),
     indexes: EnvironmentIndexes.optional(),
     gpu: GpuNeeds.optional(),
+    snapshot: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe(
+        "Resolve as the indexes stood at this time (uv --exclude-newer), so a spec resolves the same later on; " +
+          "needs indexes that publish upload times (PyPI does, the PyTorch index does not)",
+      ),
     base: z
       .object({ python: z.string().regex(/^\//, "an absolute path").max(1000) })
       .optional()

@@ -51,7 +51,7 @@ export const envs = group("envs", {
   create: {
     usage:
       "envs create NAME [REQUIREMENT...] [--python 3.11] [-r requirements.txt] [--pyproject pyproject.toml]\n" +
-      "      [--index-url URL] [--extra-index-url URL,...] [--find-links URL,...] [--gpus N] [--cuda 12.4] [--base /path/python] [--wait]",
+      "      [--index-url URL] [--extra-index-url URL,...] [--find-links URL,...] [--gpus N] [--cuda 12.4] [--base /path/python] [--snapshot ISO_TIME] [--wait]",
     async run(ctx) {
       const [name, ...requirements] = need(ctx.args, 1, this.usage);
       const f = ctx.flags;
@@ -73,6 +73,7 @@ export const envs = group("envs", {
         };
       }
       if (typeof f.base === "string") body.base = { python: f.base };
+      if (typeof f.snapshot === "string") body.snapshot = f.snapshot;
       const client = await ctx.client();
       const created = await client.post<Environment>("/api/environments", body);
       if (!f.wait) {
