@@ -2,11 +2,13 @@
 export class BuildLog {
   private text = "";
   private done = false;
+  private readonly started = performance.now();
   private readonly listeners = new Set<(chunk: string | null) => void>();
 
   append(line: string) {
     if (this.done) return;
-    const chunk = `${line}\n`;
+    // Elapsed time on every line: the log shows where a slow build spends it.
+    const chunk = `[${((performance.now() - this.started) / 1000).toFixed(2).padStart(6)}s] ${line}\n`;
     this.text += chunk;
     for (const l of this.listeners) l(chunk);
   }

@@ -239,7 +239,10 @@ async function doBuild(
     }
     // The interpreter runs and finds ipykernel (found, not imported: importing it costs a third of a second).
     const findKernel = "import importlib.util, sys; sys.exit(importlib.util.find_spec('ipykernel_launcher') is None)";
-    const check = await run(py, ["-c", findKernel], { env: { PATH: process.env.PATH, PYTHONNOUSERSITE: "1" } });
+    const [check, sizeBytes] = await Promise.all([
+      run(py, ["-c", findKernel], { env: { PATH: process.env.PATH, PYTHONNOUSERSITE: "1" } }),
+      directorySize(aside),
+    ]);
     if (check.code !== 0) {
       const why = check.stderr.trim().split("\n").pop() || "ipykernel_launcher not found";
       throw new EnvError("build_failed", `The built environment has no working ipykernel: ${why}`);
@@ -256,7 +259,6 @@ async function doBuild(
       await rm(aside, { recursive: true, force: true });
       return { identity, path: final, sizeBytes: await directorySize(final), reused: true };
     }
-    const sizeBytes = await directorySize(final);
     log(`built ${identity} (${(sizeBytes / 1e6).toFixed(1)} MB)`);
     return { identity, path: final, sizeBytes, reused: false };
   } catch (err) {

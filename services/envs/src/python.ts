@@ -45,8 +45,26 @@ async function askInterpreter(path: string): Promise<Interpreter> {
   return { path, version: info.version, implementation: info.implementation, platform: info.platform };
 }
 
+const found = new Map<string, { at: number; path: string }>();
+// Interpreters are installed rarely; a few minutes' memory saves a search on every build.
+const FOUND_TTL_MS = 5 * 60 * 1000;
+
 /** Finds the machine's Python for a version request ("3", "3.11", "3.11.7"); never downloads one. */
 export async function findPython(uv: Uv, request: string): Promise<Interpreter> {
+  const known = found.get(request);
+  if (known && Date.now() - known.at < FOUND_TTL_MS) {
+    const ok = await stat(known.path).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return inspectInterpreter(known.path);
+  }
+  const interpreter = await searchPython(uv, request);
+  found.set(request, { at: Date.now(), path: interpreter.path });
+  return interpreter;
+}
+
+async function searchPython(uv: Uv, request: string): Promise<Interpreter> {
   const r = await uv.run(["python", "find", "--python-preference", "only-system", "--no-python-downloads", request]);
   const path = r.stdout.trim().split("\n").pop();
   if (r.code !== 0 || !path) {
