@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateEnvironmentBody, type EnvironmentSpec } from "@tandem/protocol";
@@ -9,9 +9,12 @@ import {
   buildLock,
   EnvError,
   environmentKernelspec,
+  GpuAllocator,
   locateUv,
   lockIdentity,
   MARKER,
+  parseNvidiaSmiCsv,
+  prepareKernelLaunch,
   resolveSpec,
   type Uv,
 } from "../src/index.ts";
@@ -117,17 +120,22 @@ describe("build", () => {
       identity: built.identity,
       path: built.path,
       python: lock.python.version,
+      gpu: { count: 1, cuda: "12.4" },
     });
+    // The launch as the kernel gateway does it: the GPU handed out (from a recorded inventory) reaches the kernel.
+    const recorded = new URL("./data/nvidia-smi-4xh100.csv", import.meta.url);
+    const allocator = new GpuAllocator(parseNvidiaSmiCsv(readFileSync(recorded, "utf8")));
+    const launch = await prepareKernelLaunch(allocator, ks);
     const kernels = join(dir, "jupyter", "kernels", ks.name);
     mkdirSync(kernels, { recursive: true });
-    writeFileSync(join(kernels, "kernel.json"), JSON.stringify(ks.spec));
+    writeFileSync(join(kernels, "kernel.json"), JSON.stringify({ ...ks.spec, env: launch.env }));
     const client = `
 import sys
 from jupyter_client.manager import start_new_kernel
 km, kc = start_new_kernel(kernel_name=sys.argv[1], startup_timeout=60)
 try:
     out = []
-    kc.execute_interactive("import sys, os, tiny_a; print(sys.prefix); print(os.environ.get('PYTHONNOUSERSITE'))", output_hook=lambda m: out.append(m["content"].get("text", "")), timeout=60)
+    kc.execute_interactive("import sys, os, tiny_a; print(sys.prefix); print(os.environ.get('PYTHONNOUSERSITE')); print(os.environ.get('CUDA_VISIBLE_DEVICES'))", output_hook=lambda m: out.append(m["content"].get("text", "")), timeout=60)
     print("".join(out), end="")
 finally:
     kc.stop_channels(); km.shutdown_kernel(now=True)
@@ -137,7 +145,9 @@ finally:
       encoding: "utf8",
       timeout: 90_000,
     });
-    expect(printed.trim().split("\n")).toEqual([built.path, "1"]);
+    expect(printed.trim().split("\n")).toEqual([built.path, "1", "GPU-5f1c2a3b-1111-4c4e-9d5e-0a1b2c3d4e01"]);
+    launch.release();
+    expect(allocator.status().gpus.every((g) => g.allocatedTo === null)).toBe(true);
   }, 120_000);
 
   it("leaves nothing behind when installation fails", async () => {
