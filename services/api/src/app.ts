@@ -8,6 +8,7 @@ import { type ApiDeps, type AppEnv, router } from "./context.ts";
 import { ApiError, forbidden, unauthenticated } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { environmentRoutes } from "./routes/environments.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
@@ -58,7 +59,8 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     .route("/", authRoutes(deps))
     .route("/", tokenRoutes(deps))
     .route("/", projectRoutes(deps))
-    .route("/", notebookRoutes(deps));
+    .route("/", notebookRoutes(deps))
+    .route("/", environmentRoutes(deps));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "@tandem/db";
+import type { EnvironmentService } from "@tandem/envs";
 import { ErrorCode } from "@tandem/protocol";
 import type { Context } from "hono";
 import type { Logger } from "pino";
@@ -22,6 +23,8 @@ export interface ApiDeps {
   db: Db;
   log: Logger;
   config: ApiConfig;
+  /** Pinned environments (builds, kernelspecs, GPUs). */
+  envs: EnvironmentService;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

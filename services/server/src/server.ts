@@ -1,8 +1,11 @@
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createApi } from "@tandem/api";
 import { type Database, openDatabase } from "@tandem/db";
+import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
+import type { Environment } from "@tandem/protocol";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { mountWebApp } from "./static.ts";
@@ -17,6 +20,9 @@ export interface TandemServer {
   loginUrl: string;
   database: Database;
   log: Logger;
+  envs: EnvironmentService;
+  /** The first-start default environment (null when another usable kernelspec exists or it is turned off). */
+  defaultEnvironment: Promise<Environment | null>;
   close(): Promise<void>;
 }
 
@@ -38,9 +44,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
 
+  // An in-memory database has no data dir on disk; its environments still need one.
+  const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), "tandem") : config.dataDir;
+  const envs = await EnvironmentService.open({
+    db: database.db,
+    dataDir: filesDir,
+    envsDir: config.envsDir,
+    uvCacheDir: config.uvCacheDir,
+    uvPath: config.uv,
+    gpuInventoryFile: config.gpuInventoryFile,
+    concurrency: config.envBuilds,
+    log: log.child({ area: "envs" }),
+  });
+
   const app = createApi({
     db: database.db,
     log,
+    envs,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -72,6 +92,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   log.info({ url, database: database.kind }, "listening");
 
+  // Built in the background, progress in the log: the server answers while it builds.
+  const defaultEnvironment = config.defaultEnv
+    ? ensureDefaultEnvironment(envs, { log: log.child({ area: "envs" }) }).catch((err) => {
+        log.error({ err }, "default environment failed");
+        return null;
+      })
+    : Promise.resolve(null);
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -80,12 +108,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loginUrl: `${url}/login?token=${encodeURIComponent(adminToken)}`,
     database,
     log,
+    envs,
+    defaultEnvironment,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as import("node:http").Server).closeAllConnections?.();
         });
+        await envs.close();
+        await defaultEnvironment;
         await database.close();
         log.info("stopped");
       })();

@@ -1,5 +1,6 @@
 export * from "./auth.ts";
 export * from "./common.ts";
+export * from "./environments.ts";
 export * from "./errors.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
