@@ -16,12 +16,23 @@ const EnvSchema = z.object({
     .optional(),
   TANDEM_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   TANDEM_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-  TANDEM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  TANDEM_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   TANDEM_ALLOW_SIGNUP: bool.default(true),
   TANDEM_SECURE_COOKIES: bool.default(false),
   TANDEM_PUBLIC_URL: z.url().optional(),
   TANDEM_WEB_DIST: z.string().optional(),
   TANDEM_LOGIN_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  TANDEM_COLLAB_MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+  TANDEM_COLLAB_IDLE_UNLOAD_MS: z.coerce.number().int().min(0).default(30_000),
+  TANDEM_COLLAB_COMPACT_EVERY: z.coerce.number().int().positive().default(500),
 });
 
 export interface Config {
@@ -39,6 +50,12 @@ export interface Config {
   /** The built web app to serve at `/`, if any. */
   webDist?: string;
   loginAttempts: number;
+  /** Largest collaboration WebSocket frame accepted from a client (bytes). */
+  collabMaxMessageBytes: number;
+  /** How long a notebook room with nobody in it stays in memory (ms). */
+  collabIdleUnloadMs: number;
+  /** Fold a notebook's update log into a snapshot once it has this many rows. */
+  collabCompactEvery: number;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +85,9 @@ export function loadConfig(
     publicUrl: e.TANDEM_PUBLIC_URL,
     webDist: e.TANDEM_WEB_DIST,
     loginAttempts: e.TANDEM_LOGIN_ATTEMPTS,
+    collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,
+    collabIdleUnloadMs: e.TANDEM_COLLAB_IDLE_UNLOAD_MS,
+    collabCompactEvery: e.TANDEM_COLLAB_COMPACT_EVERY,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

@@ -14,6 +14,8 @@ export interface NbCell extends JsonObject {
 }
 
 export interface Nbformat {
+  /** Fields from a future nbformat minor version are kept as they are. */
+  [key: string]: unknown;
   nbformat: number;
   nbformat_minor: number;
   metadata: JsonObject;
