@@ -1,6 +1,8 @@
 /**
  * WebSocket close codes the sync server uses (4000-4999 is the application range). Browsers see
- * only close codes, not HTTP statuses, so refusals are sent after the upgrade as these.
+ * only close codes, not HTTP statuses, so refusals are sent after the upgrade as these. As
+ * y-websocket v3's client reads them, 4400-4499 mirror HTTP 4xx (permanent: it stops
+ * reconnecting) and 4500-4599 mean "try again later".
  */
 export const CloseCode = {
   /** Server shutting down; reconnect later. */
@@ -21,7 +23,7 @@ export const CloseCode = {
   gone: 4410,
   /** A document update that could not be applied. */
   badUpdate: 4422,
-  /** The client fell too far behind reading what it was sent. */
-  slowConsumer: 4429,
+  /** The client fell too far behind reading what it was sent (4500-4599: try again later). */
+  slowConsumer: 4529,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
