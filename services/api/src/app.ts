@@ -74,6 +74,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
+    servers: [{ url: "/api" }],
     info: {
       title: "Tandem API",
       version: "0.1.0",
