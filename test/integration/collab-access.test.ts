@@ -116,9 +116,13 @@ describe("share links", () => {
   it("refuses expired links, links of another notebook, and past expiry dates", async () => {
     const id = await notebookWithCell();
     const other = await notebookWithCell();
-    const past = await owner.client.post(`/api/notebooks/${id}/share-links`, { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const past = await owner.client.post(`/api/notebooks/${id}/share-links`, {
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
     expect(past.status).toBe(400);
-    const soon = await owner.client.post(`/api/notebooks/${id}/share-links`, { expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const soon = await owner.client.post(`/api/notebooks/${id}/share-links`, {
+      expiresAt: new Date(Date.now() + 1500).toISOString(),
+    });
     expect(soon.status).toBe(201);
     expect((await closeOf(`${wsUrl(server)}/collab/${other}?share=${soon.body.token}`)).code).toBe(4403);
     const guest = connect(server.url, id, { share: soon.body.token });

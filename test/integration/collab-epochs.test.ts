@@ -18,7 +18,14 @@ const ipynb = (sources: string[]) => ({
   nbformat: 4,
   nbformat_minor: 5,
   metadata: {},
-  cells: sources.map((source, i) => ({ id: `new-${i}`, cell_type: "code", source, metadata: {}, outputs: [], execution_count: null })),
+  cells: sources.map((source, i) => ({
+    id: `new-${i}`,
+    cell_type: "code",
+    source,
+    metadata: {},
+    outputs: [],
+    execution_count: null,
+  })),
 });
 
 async function exportedSources(id: string): Promise<string[]> {
@@ -70,7 +77,12 @@ describe("replacing a document (new epoch)", () => {
 
   it("refuses an invalid replacement and keeps the document", async () => {
     const id = await notebookWith(["keep me"]);
-    const res = await owner.client.put(`/api/notebooks/${id}/ipynb`, { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code" }] });
+    const res = await owner.client.put(`/api/notebooks/${id}/ipynb`, {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ cell_type: "code" }],
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/cells\[0\]/);
     expect(await exportedSources(id)).toEqual(["keep me"]);
@@ -110,6 +122,8 @@ describe("versions", () => {
     await fresh.synced();
     expect(cellSources(fresh.doc)).toEqual(["v1"]);
     fresh.destroy();
-    expect((await owner.client.get(`/api/notebooks/${id}/versions/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    expect((await owner.client.get(`/api/notebooks/${id}/versions/00000000-0000-4000-8000-000000000000`)).status).toBe(
+      404,
+    );
   });
 });

@@ -11,7 +11,9 @@ const files = (() => {
   try {
     return readdirSync(corpus).filter((f) => f.endsWith(".ipynb"));
   } catch {
-    throw new Error(`The nbformat corpus is missing: expected it at ${corpus} (../shared/corpus/nbformat beside the clone), or set NBFORMAT_CORPUS`);
+    throw new Error(
+      `The nbformat corpus is missing: expected it at ${corpus} (../shared/corpus/nbformat beside the clone), or set NBFORMAT_CORPUS`,
+    );
   }
 })();
 const INVALID: Record<string, RegExp> = {
@@ -37,7 +39,10 @@ describe(".ipynb import and export over the API", () => {
   for (const file of files.filter((f) => !(f in INVALID))) {
     it(`round-trips ${file} through import, a client, and export`, async () => {
       const original = read(file);
-      const imported = await owner.client.post(`/api/projects/${projectId}/notebooks/import?name=${encodeURIComponent(file)}`, original);
+      const imported = await owner.client.post(
+        `/api/projects/${projectId}/notebooks/import?name=${encodeURIComponent(file)}`,
+        original,
+      );
       expect(imported.status).toBe(201);
       expect(imported.body.name).toBe(file);
       const id = imported.body.id as string;
@@ -54,7 +59,9 @@ describe(".ipynb import and export over the API", () => {
       // A stock client sees the same cells.
       const client = connect(server.url, id, { token: owner.token });
       await client.synced();
-      expect(cellSources(client.doc)).toEqual(exported.body.cells.map((c: { source?: string }) => String(c.source ?? "undefined")));
+      expect(cellSources(client.doc)).toEqual(
+        exported.body.cells.map((c: { source?: string }) => String(c.source ?? "undefined")),
+      );
       client.destroy();
     });
   }
