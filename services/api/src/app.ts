@@ -7,6 +7,7 @@ import { bearerOf, credentialsOf, resolveIdentity } from "./auth/identity.ts";
 import { type ApiDeps, type AppEnv, router } from "./context.ts";
 import { ApiError, forbidden, unauthenticated } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { environmentRoutes } from "./routes/environments.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -54,13 +55,19 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     await next();
   });
 
-  const api: OpenAPIHono<AppEnv> = router()
-    .route("/", healthRoutes())
-    .route("/", authRoutes(deps))
-    .route("/", tokenRoutes(deps))
-    .route("/", projectRoutes(deps))
-    .route("/", notebookRoutes(deps))
-    .route("/", environmentRoutes(deps));
+  // One entry per area; each router's paths are relative to /api.
+  const api: OpenAPIHono<AppEnv> = router();
+  for (const routes of [
+    healthRoutes(),
+    authRoutes(deps),
+    tokenRoutes(deps),
+    projectRoutes(deps),
+    notebookRoutes(deps),
+    environmentRoutes(deps),
+    collabRoutes(deps),
+  ]) {
+    api.route("/", routes);
+  }
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -94,7 +101,11 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     if (err instanceof HTTPException) {
       const res = err.getResponse();
       const malformed = res.status === 400 && /json/i.test(err.message);
-      const code = malformed ? ErrorCode.invalidJson : res.status === 413 ? ErrorCode.payloadTooLarge : ErrorCode.badRequest;
+      const code = malformed
+        ? ErrorCode.invalidJson
+        : res.status === 413
+          ? ErrorCode.payloadTooLarge
+          : ErrorCode.badRequest;
       const message = malformed ? "The request body is not valid JSON" : err.message || "Bad request";
       return c.json({ error: { code, message } }, err.status);
     }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
 import { ErrorCode } from "@tandem/protocol";
@@ -25,6 +26,8 @@ export interface ApiDeps {
   config: ApiConfig;
   /** Pinned environments (builds, kernelspecs, GPUs). */
   envs: EnvironmentService;
+  /** Notebook documents: creation, import/export, versions, share links. */
+  collab: Collab;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

@@ -36,6 +36,9 @@ const EnvSchema = z.object({
   TANDEM_DEFAULT_ENV: bool.default(true),
   TANDEM_GPU_INVENTORY_FILE: z.string().min(1).optional(),
   TANDEM_ENV_BUILDS: int(1, 16).default(1),
+  TANDEM_COLLAB_MAX_MESSAGE_BYTES: int(1, 2 ** 40).default(32 * 1024 * 1024),
+  TANDEM_COLLAB_IDLE_UNLOAD_MS: int(0, 24 * 60 * 60 * 1000).default(30_000),
+  TANDEM_COLLAB_COMPACT_EVERY: int(1, 1_000_000).default(500),
 });
 
 export interface Config {
@@ -65,6 +68,12 @@ export interface Config {
   gpuInventoryFile?: string;
   /** Environment builds that run at once. */
   envBuilds: number;
+  /** Largest collaboration WebSocket frame accepted from a client (bytes). */
+  collabMaxMessageBytes: number;
+  /** How long a notebook room with nobody in it stays in memory (ms). */
+  collabIdleUnloadMs: number;
+  /** Fold a notebook's update log into a snapshot once it has this many rows. */
+  collabCompactEvery: number;
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +109,9 @@ export function loadConfig(
     defaultEnv: e.TANDEM_DEFAULT_ENV,
     gpuInventoryFile: e.TANDEM_GPU_INVENTORY_FILE,
     envBuilds: e.TANDEM_ENV_BUILDS,
+    collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,
+    collabIdleUnloadMs: e.TANDEM_COLLAB_IDLE_UNLOAD_MS,
+    collabCompactEvery: e.TANDEM_COLLAB_COMPACT_EVERY,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

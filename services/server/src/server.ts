@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createApi } from "@tandem/api";
+import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
 import type { Environment } from "@tandem/protocol";
 import pino, { type Logger } from "pino";
+import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
@@ -23,6 +25,8 @@ export interface TandemServer {
   envs: EnvironmentService;
   /** The first-start default environment (null when another usable kernelspec exists or it is turned off). */
   defaultEnvironment: Promise<Environment | null>;
+  /** The collaboration service (notebook documents). */
+  collab: Collab;
   close(): Promise<void>;
 }
 
@@ -57,10 +61,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log: log.child({ area: "envs" }),
   });
 
+  const collab = createCollab({
+    db: database.db,
+    log: log.child({ service: "collab" }),
+    maxMessageBytes: config.collabMaxMessageBytes,
+    idleUnloadMs: config.collabIdleUnloadMs,
+    compactEvery: config.collabCompactEvery,
+  });
+
   const app = createApi({
     db: database.db,
     log,
     envs,
+    collab,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -71,7 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   mountWebApp(app, config.webDist);
 
-  const upgrades: UpgradeHandler[] = [];
+  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab)];
   const server = createAdaptorServer({ fetch: app.fetch });
   server.on("upgrade", async (req, socket, head) => {
     try {
@@ -110,12 +123,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log,
     envs,
     defaultEnvironment,
+    collab,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as import("node:http").Server).closeAllConnections?.();
-        });
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Rooms flush their logs before the database goes away.
+        await collab.close();
+        (server as import("node:http").Server).closeAllConnections?.();
+        await stopped;
         await envs.close();
         await defaultEnvironment;
         await database.close();

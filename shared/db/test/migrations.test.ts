@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@tandem/db";
 import { createTestDatabase, type TestDatabase } from "@tandem/testkit";
 import { sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
 
 const databases: TestDatabase[] = [];
 afterAll(async () => {
@@ -21,7 +21,9 @@ describe("migrations", () => {
     try {
       expect((await database.migrate()).length).toBeGreaterThan(0);
       expect(await database.migrate()).toEqual([]);
-      expect(await tables(database.db)).toEqual(expect.arrayContaining(["users", "projects", "notebooks", "tandem_migrations"]));
+      expect(await tables(database.db)).toEqual(
+        expect.arrayContaining(["users", "projects", "notebooks", "tandem_migrations"]),
+      );
     } finally {
       await database.close();
     }
