@@ -1,0 +1,128 @@
+import type {
+  ApiToken,
+  CreatedToken,
+  Member,
+  Notebook,
+  Project,
+  Role,
+  User,
+} from "@tandem/protocol";
+
+/** An error answered by the server (`{ error: { code, message } }`) or by the network. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api${path}`, {
+      method,
+      credentials: "same-origin",
+      headers: body !== undefined || raw !== undefined ? { "content-type": "application/json" } : {},
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached. Check your connection and try again.");
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let parsed: any = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!res.ok) {
+    const err = parsed?.error;
+    throw new ApiError(res.status, err?.code ?? "http_error", err?.message ?? `The server answered ${res.status}`);
+  }
+  return parsed as T;
+}
+
+/** A read-only share link of a notebook (collaboration issue #3). */
+export interface ShareLink {
+  id: string;
+  token: string;
+  url: string;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+/** A named snapshot of a notebook (collaboration issue #3). */
+export interface NotebookVersion {
+  id: string;
+  name: string;
+  createdAt: string;
+  createdBy?: string | null;
+}
+
+/** What a share token opens (collaboration issue #3). */
+export interface SharedNotebook {
+  notebookId: string;
+  name: string;
+}
+
+export type ExecuteTarget = string[] | "all" | "above" | "below";
+
+export const api = {
+  me: () => request<User>("GET", "/me"),
+  signup: (email: string, name: string, password: string) =>
+    request<User>("POST", "/auth/signup", { email, name, password }),
+  login: (email: string, password: string) => request<User>("POST", "/auth/login", { email, password }),
+  logout: () => request<void>("POST", "/auth/logout"),
+
+  projects: () => request<Project[]>("GET", "/projects"),
+  project: (id: string) => request<Project>("GET", `/projects/${id}`),
+  createProject: (name: string) => request<Project>("POST", "/projects", { name }),
+  renameProject: (id: string, name: string) => request<Project>("PATCH", `/projects/${id}`, { name }),
+  deleteProject: (id: string) => request<void>("DELETE", `/projects/${id}`),
+
+  members: (projectId: string) => request<Member[]>("GET", `/projects/${projectId}/members`),
+  addMember: (projectId: string, email: string, role: Role) =>
+    request<Member>("POST", `/projects/${projectId}/members`, { email, role }),
+  setMemberRole: (projectId: string, userId: string, role: Role) =>
+    request<Member>("PATCH", `/projects/${projectId}/members/${userId}`, { role }),
+  removeMember: (projectId: string, userId: string) =>
+    request<void>("DELETE", `/projects/${projectId}/members/${userId}`),
+
+  notebooks: (projectId: string) => request<Notebook[]>("GET", `/projects/${projectId}/notebooks`),
+  notebook: (id: string) => request<Notebook>("GET", `/notebooks/${id}`),
+  createNotebook: (projectId: string, name: string) =>
+    request<Notebook>("POST", `/projects/${projectId}/notebooks`, { name }),
+  importNotebook: (projectId: string, name: string, ipynb: string) =>
+    request<Notebook>("POST", `/projects/${projectId}/notebooks/import?name=${encodeURIComponent(name)}`, undefined, ipynb),
+  renameNotebook: (id: string, name: string) => request<Notebook>("PATCH", `/notebooks/${id}`, { name }),
+  deleteNotebook: (id: string) => request<void>("DELETE", `/notebooks/${id}`),
+  exportUrl: (id: string) => `/api/notebooks/${id}/ipynb`,
+
+  tokens: () => request<ApiToken[]>("GET", "/tokens"),
+  createToken: (name: string, expiresAt?: string) => request<CreatedToken>("POST", "/tokens", { name, expiresAt }),
+  revokeToken: (id: string) => request<void>("DELETE", `/tokens/${id}`),
+
+  shareLinks: (notebookId: string) => request<ShareLink[]>("GET", `/notebooks/${notebookId}/share-links`),
+  createShareLink: (notebookId: string, expiresAt?: string) =>
+    request<ShareLink>("POST", `/notebooks/${notebookId}/share-links`, expiresAt ? { expiresAt } : {}),
+  revokeShareLink: (notebookId: string, linkId: string) =>
+    request<void>("DELETE", `/notebooks/${notebookId}/share-links/${linkId}`),
+  sharedNotebook: (token: string) => request<SharedNotebook>("GET", `/share/${encodeURIComponent(token)}`),
+
+  versions: (notebookId: string) => request<NotebookVersion[]>("GET", `/notebooks/${notebookId}/versions`),
+  createVersion: (notebookId: string, name: string) =>
+    request<NotebookVersion>("POST", `/notebooks/${notebookId}/versions`, { name }),
+  versionIpynb: (notebookId: string, versionId: string) =>
+    request<{ cells: unknown[] }>("GET", `/notebooks/${notebookId}/versions/${versionId}/ipynb`),
+  restoreVersion: (notebookId: string, versionId: string) =>
+    request<void>("POST", `/notebooks/${notebookId}/versions/${versionId}/restore`),
+
+  execute: (notebookId: string, cells: ExecuteTarget) =>
+    request<unknown>("POST", `/notebooks/${notebookId}/execute`, { cells }),
+  interrupt: (notebookId: string) => request<unknown>("POST", `/notebooks/${notebookId}/kernel/interrupt`),
+  restart: (notebookId: string) => request<unknown>("POST", `/notebooks/${notebookId}/kernel/restart`),
+};

@@ -1,0 +1,40 @@
+import { createSignal, onCleanup } from "solid-js";
+import type { Awareness } from "y-protocols/awareness";
+import type * as Y from "yjs";
+import { type PeerState, peersFrom } from "../lib/presence.ts";
+import { type CellMap, cellsOf, type KernelStatus, kernelStatusOf, metaOf } from "./doc.ts";
+
+/** The list of cell maps, following inserts, deletes and moves from anyone. */
+export function useCells(doc: Y.Doc): () => CellMap[] {
+  const cells = cellsOf(doc);
+  const [list, setList] = createSignal<CellMap[]>(cells.toArray());
+  const onChange = () => setList(cells.toArray());
+  cells.observe(onChange);
+  onCleanup(() => cells.unobserve(onChange));
+  return list;
+}
+
+/** Who else is here, and which cell each is on. */
+export function usePeers(awareness: Awareness, selfUserId?: string): () => PeerState[] {
+  const read = () => peersFrom(awareness.getStates(), awareness.clientID, selfUserId);
+  const [peers, setPeers] = createSignal<PeerState[]>(read());
+  const onChange = () => setPeers(read());
+  awareness.on("change", onChange);
+  onCleanup(() => awareness.off("change", onChange));
+  return peers;
+}
+
+/** The kernel's state as published in the document by the kernel gateway. */
+export function useKernelStatus(doc: Y.Doc): () => KernelStatus {
+  const [status, setStatus] = createSignal<KernelStatus>(kernelStatusOf(doc));
+  const onChange = () => setStatus(kernelStatusOf(doc));
+  const meta = metaOf(doc);
+  meta.observeDeep(onChange);
+  const kernel = doc.getMap("kernel");
+  kernel.observeDeep(onChange);
+  onCleanup(() => {
+    meta.unobserveDeep(onChange);
+    kernel.unobserveDeep(onChange);
+  });
+  return status;
+}
