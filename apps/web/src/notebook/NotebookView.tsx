@@ -291,7 +291,7 @@ export function NotebookView(props: NotebookViewProps) {
               ↓
             </button>
             <button type="button" class="btn btn-icon" aria-label="Delete cell" title="Delete (D, D)" onClick={() => command("delete-cell")}>
-              🗑
+              ✕
             </button>
             <button type="button" class="btn btn-icon" aria-label="Clear output" title="Clear output" onClick={() => clearOutputs(doc, activeIndex(), LOCAL)}>
               ⌫
@@ -357,7 +357,14 @@ export function NotebookView(props: NotebookViewProps) {
         onKeyDown={onKeyDown}
         onFocusOut={onFocusOut}
       >
-        <Show when={props.conn.synced() || cells().length} fallback={<p class="muted cells-loading">Opening notebook…</p>}>
+        <Show
+          when={props.conn.synced() || cells().length}
+          fallback={
+            <p class="muted cells-loading" role="status">
+              {props.conn.state() === "offline" ? "Waiting for the server to open this notebook…" : "Opening notebook…"}
+            </p>
+          }
+        >
           <Show when={cells().length === 0}>
             <div class="empty">
               <p class="muted">This notebook is empty.</p>

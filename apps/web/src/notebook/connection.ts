@@ -48,7 +48,11 @@ export function connectNotebook(notebookId: string, opts: { shareToken?: string 
     if (status !== "connected") setSynced(false);
   });
   provider.on("sync", (isSynced: boolean) => setSynced(isSynced));
+  provider.on("connection-error", () => {
+    if (!provider.wsconnected) setState("offline");
+  });
   provider.on("connection-close", (event: CloseEvent | null) => {
+    if (!provider.wsconnected) setState("offline");
     if (!event) return;
     if (REPLACED_CODES.has(event.code)) {
       setReplaced(true);
