@@ -1,15 +1,17 @@
 import { Route, Router } from "@solidjs/router";
+import { lazy } from "solid-js";
 import { render } from "solid-js/web";
 import { AppShell } from "./components/AppShell.tsx";
-import { NotebookPage } from "./pages/NotebookPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { ProjectPage } from "./pages/ProjectPage.tsx";
 import { ProjectsPage } from "./pages/ProjectsPage.tsx";
-import { SharePage } from "./pages/SharePage.tsx";
 import { SignInPage } from "./pages/SignInPage.tsx";
 import { TokensPage } from "./pages/TokensPage.tsx";
-import "katex/dist/katex.min.css";
 import "./styles.css";
+
+// The notebook (CodeMirror, Yjs, KaTeX) loads only when a notebook is opened.
+const NotebookPage = lazy(() => import("./pages/NotebookPage.tsx").then((m) => ({ default: m.NotebookPage })));
+const SharePage = lazy(() => import("./pages/SharePage.tsx").then((m) => ({ default: m.SharePage })));
 
 render(
   () => (

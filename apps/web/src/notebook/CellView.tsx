@@ -145,8 +145,8 @@ export function CellView(props: CellViewProps) {
             </Show>
           </div>
         </Show>
-        <Show when={cellType() === "code" && outputs() instanceof Y.Array && (outputs() as Y.Array<any>)}>
-          {(o) => <OutputArea outputs={o()} executionCount={executionCount()} />}
+        <Show when={cellType() === "code" && outputs() instanceof Y.Array && (outputs() as Y.Array<any>)} keyed>
+          {(o) => <OutputArea outputs={o} executionCount={executionCount()} />}
         </Show>
       </div>
     </div>

@@ -1,3 +1,4 @@
+import "katex/dist/katex.min.css";
 import { A, useParams } from "@solidjs/router";
 import { createResource, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";

@@ -1,3 +1,4 @@
+import "katex/dist/katex.min.css";
 import { useParams } from "@solidjs/router";
 import { createResource, onCleanup, Show } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
