@@ -1,4 +1,4 @@
-import { Match, Switch } from "solid-js";
+import { Match, Show, Switch } from "solid-js";
 import type { NotebookConnection } from "./connection.ts";
 
 /** Says when edits are not reaching anyone (offline), when they cannot be made (read-only), or when to reload. */
@@ -26,12 +26,12 @@ export function ConnectionBanner(props: { conn: NotebookConnection; readOnly: bo
               : "You are offline. Keep working: your edits are kept here and sync when the connection returns."}
           </div>
         </Match>
-        <Match when={props.readOnly}>
-          <div class="banner banner-readonly" role="status">
-            Read-only: you can watch this notebook live but not edit or run it.
-          </div>
-        </Match>
       </Switch>
+      <Show when={props.readOnly}>
+        <div class="banner banner-readonly" role="status">
+          Read-only: you can watch this notebook live but not edit or run it.
+        </div>
+      </Show>
     </div>
   );
 }
