@@ -6,6 +6,7 @@ import type { NotebookCommand } from "../lib/keyboard.ts";
 import { renderMarkdown } from "../lib/markdown.ts";
 import type { PeerState } from "../lib/presence.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
+import { whenNearViewport } from "../lib/visibility.ts";
 import { CellEditor } from "./CellEditor.tsx";
 import { type CellMap, type CellType, executionStateOf, sourceOf } from "./doc.ts";
 import { OutputArea } from "./OutputArea.tsx";
@@ -62,20 +63,7 @@ export function CellView(props: CellViewProps) {
   const [visible, setVisible] = createSignal(false);
   let root!: HTMLDivElement;
 
-  onMount(() => {
-    if (typeof IntersectionObserver === "undefined") return setVisible(true);
-    const io = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
-          setVisible(true);
-          io.disconnect();
-        }
-      },
-      { rootMargin: "600px 0px" },
-    );
-    io.observe(root);
-    onCleanup(() => io.disconnect());
-  });
+  onMount(() => onCleanup(whenNearViewport(root, () => setVisible(true))));
 
   const showRendered = () => cellType() === "markdown" && !props.editing;
   const mountEditor = () => !showRendered() && (visible() || props.wantFocus || props.editing);
@@ -146,7 +134,7 @@ export function CellView(props: CellViewProps) {
           </div>
         </Show>
         <Show when={cellType() === "code" && outputs() instanceof Y.Array && (outputs() as Y.Array<any>)} keyed>
-          {(o) => <OutputArea outputs={o} executionCount={executionCount()} />}
+          {(o) => <OutputArea outputs={o} executionCount={executionCount()} busy={state() !== "idle"} />}
         </Show>
       </div>
     </div>

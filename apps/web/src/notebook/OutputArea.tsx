@@ -1,4 +1,4 @@
-import { createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
+import { createEffect, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
 import * as Y from "yjs";
 import { ansiCss, applyCarriageReturns, parseAnsi } from "../lib/ansi.ts";
 import { renderLatexOutput, renderMarkdown } from "../lib/markdown.ts";
@@ -88,7 +88,7 @@ export function OutputView(props: { output: Output }) {
  * frame (streams can append thousands of times a second); long outputs start collapsed in a
  * fixed-height scroll box so the page does not jump while they stream.
  */
-export function OutputArea(props: { outputs: Y.Array<any>; executionCount: number | null }) {
+export function OutputArea(props: { outputs: Y.Array<any>; executionCount: number | null; busy: boolean }) {
   const read = (): Output[] => coalesceStreams(props.outputs.toJSON() as Output[]);
   const [outputs, setOutputs] = createSignal<Output[]>(read());
   const [expanded, setExpanded] = createSignal(false);
@@ -106,10 +106,21 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
     if (frame) cancelAnimationFrame(frame);
   });
   const long = () => isLongOutput(outputs());
+  // A re-run clears outputs then streams new ones: hold the old height while the cell is busy
+  // so the cells below do not jump up and down.
+  let box: HTMLDivElement | undefined;
+  let lastHeight = 0;
+  const [holdHeight, setHoldHeight] = createSignal(0);
+  createEffect(() => {
+    const list = outputs();
+    if (!props.busy) setHoldHeight(0);
+    else if (!list.length && !holdHeight()) setHoldHeight(lastHeight);
+    if (list.length && box && !holdHeight()) lastHeight = box.offsetHeight;
+  });
 
   return (
-    <Show when={outputs().length}>
-      <div class="outputs">
+    <Show when={outputs().length} fallback={<div class="outputs-placeholder" style={{ height: `${holdHeight()}px` }} />}>
+      <div class="outputs" ref={box} style={{ "min-height": holdHeight() ? `${holdHeight()}px` : undefined }}>
         <div class="prompt prompt-out" aria-hidden="true">
           <Show when={outputs().some((o) => o.output_type === "execute_result")}>[{props.executionCount ?? " "}]:</Show>
         </div>
