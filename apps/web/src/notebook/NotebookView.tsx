@@ -75,6 +75,31 @@ export function NotebookView(props: NotebookViewProps) {
     else setActiveId(null);
   });
 
+  // Big notebooks render in slices, first the top of the page, then the rest a frame at a time,
+  // so the first cells show at once and the page never blocks for long.
+  // Each later slice is sized to take about SLICE_MS, so no task is long enough to delay input.
+  const FIRST_SLICE = 24;
+  const SLICE_MS = 25;
+  const [limit, setLimit] = createSignal(FIRST_SLICE);
+  let sliceSize = 16;
+  let growing = 0;
+  createEffect(() => {
+    const total = cells().length;
+    if (limit() >= total || growing) return;
+    growing = window.setTimeout(() => {
+      growing = 0;
+      const started = performance.now();
+      setLimit((n) => Math.min(n + sliceSize, cells().length));
+      const took = Math.max(1, performance.now() - started);
+      sliceSize = Math.max(4, Math.min(200, Math.round((sliceSize * SLICE_MS) / took)));
+    }, 0);
+  });
+  onCleanup(() => clearTimeout(growing));
+  const shown = createMemo(() => {
+    const list = cells();
+    return list.length > limit() ? list.slice(0, limit()) : list;
+  });
+
   const peersOn = (id: string) => peers().filter((p) => p.cellId === id);
   const idAt = (i: number): string | null => cells()[i]?.get("id") ?? null;
 
@@ -375,7 +400,7 @@ export function NotebookView(props: NotebookViewProps) {
               </Show>
             </div>
           </Show>
-          <For each={cells()}>
+          <For each={shown()}>
             {(cell, index) => {
               const id: string = cell.get("id");
               return (

@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
+import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, untrack } from "solid-js";
 import * as Y from "yjs";
 import { ansiCss, applyCarriageReturns, parseAnsi } from "../lib/ansi.ts";
 import { renderLatexOutput, renderMarkdown } from "../lib/markdown.ts";
@@ -107,20 +107,25 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
   });
   const long = () => isLongOutput(outputs());
   // A re-run clears outputs then streams new ones: hold the old height while the cell is busy
-  // so the cells below do not jump up and down.
-  let box: HTMLDivElement | undefined;
+  // so the cells below do not jump up and down. Heights come from a ResizeObserver (batched,
+  // never forcing a layout).
   let lastHeight = 0;
   const [holdHeight, setHoldHeight] = createSignal(0);
+  const sizes = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+    const h = entries[entries.length - 1]?.borderBoxSize?.[0]?.blockSize;
+    if (h && !holdHeight()) lastHeight = h;
+  });
+  onCleanup(() => sizes?.disconnect());
+  const watch = (el: HTMLDivElement) => sizes?.observe(el);
   createEffect(() => {
-    const list = outputs();
+    const empty = outputs().length === 0;
     if (!props.busy) setHoldHeight(0);
-    else if (!list.length && !holdHeight()) setHoldHeight(lastHeight);
-    if (list.length && box && !holdHeight()) lastHeight = box.offsetHeight;
+    else if (empty && !untrack(holdHeight)) setHoldHeight(lastHeight);
   });
 
   return (
     <Show when={outputs().length} fallback={<div class="outputs-placeholder" style={{ height: `${holdHeight()}px` }} />}>
-      <div class="outputs" ref={box} style={{ "min-height": holdHeight() ? `${holdHeight()}px` : undefined }}>
+      <div class="outputs" ref={watch} style={{ "min-height": holdHeight() ? `${holdHeight()}px` : undefined }}>
         <div class="prompt prompt-out" aria-hidden="true">
           <Show when={outputs().some((o) => o.output_type === "execute_result")}>[{props.executionCount ?? " "}]:</Show>
         </div>

@@ -14,48 +14,55 @@ type Panel = "share" | "history" | null;
 
 export function NotebookPage() {
   const params = useParams<{ notebookId: string }>();
-  const [info, { mutate }] = createResource(
-    () => params.notebookId,
-    async (id) => {
-      const notebook = await api.notebook(id);
-      const project = await api.project(notebook.projectId);
-      return { notebook, project };
-    },
+  return (
+    <Show when={params.notebookId} keyed>
+      {(id) => <NotebookRoom notebookId={id} />}
+    </Show>
   );
+}
+
+/** One open notebook: its room connection lives as long as this component. */
+function NotebookRoom(props: { notebookId: string }) {
+  // Join the room at once, while the notebook's name and the caller's role load beside it.
+  const conn = connectNotebook(props.notebookId);
+  onCleanup(() => conn.destroy());
+  const [info, { mutate }] = createResource(async () => {
+    const notebook = await api.notebook(props.notebookId);
+    const project = await api.project(notebook.projectId);
+    return { notebook, project };
+  });
   const [panel, setPanel] = createSignal<Panel>(null);
   const [error, setError] = createSignal<string | null>(null);
+  const toggle = (p: Panel) => setPanel(panel() === p ? null : p);
 
   return (
     <div class="notebook-page">
       <ErrorNote error={error() ?? (info.error ? messageOf(info.error) : null)} />
-      <Show when={info()} keyed>
-        {({ notebook, project }) => {
-          const conn = connectNotebook(notebook.id);
-          onCleanup(() => conn.destroy());
-          const canEdit = project.role !== "viewer";
-          const toggle = (p: Panel) => setPanel(panel() === p ? null : p);
+      <Show when={info()}>
+        {(i) => {
+          const canEdit = i().project.role !== "viewer";
           return (
             <div class="notebook-layout" classList={{ "with-panel": !!panel() }}>
               <NotebookView
-                notebookId={notebook.id}
+                notebookId={props.notebookId}
                 conn={conn}
                 readOnly={!canEdit}
                 me={{ id: user()?.id, name: user()?.name ?? "Me" }}
                 title={
                   <>
                     <nav class="crumbs" aria-label="Breadcrumb">
-                      <A href={`/projects/${project.id}`}>{project.name}</A>
+                      <A href={`/projects/${i().project.id}`}>{i().project.name}</A>
                       <span aria-hidden="true">/</span>
                     </nav>
                     <h1 class="nb-name">
                       <InlineRename
-                        value={notebook.name}
+                        value={i().notebook.name}
                         label="notebook"
                         canEdit={canEdit}
                         onSave={async (name) => {
                           try {
-                            const updated = await api.renameNotebook(notebook.id, name);
-                            mutate({ project, notebook: updated });
+                            const updated = await api.renameNotebook(props.notebookId, name);
+                            mutate({ project: i().project, notebook: updated });
                           } catch (err) {
                             setError(messageOf(err));
                           }
@@ -66,7 +73,7 @@ export function NotebookPage() {
                 }
                 actions={
                   <>
-                    <a class="btn btn-ghost" href={api.exportUrl(notebook.id)} download={`${notebook.name}.ipynb`}>
+                    <a class="btn btn-ghost" href={api.exportUrl(props.notebookId)} download={`${i().notebook.name}.ipynb`}>
                       Export
                     </a>
                     <button type="button" class="btn" aria-pressed={panel() === "share"} onClick={() => toggle("share")}>
@@ -82,10 +89,10 @@ export function NotebookPage() {
                 <aside class="notebook-side" aria-label={panel() === "share" ? "Sharing" : "History"}>
                   <Switch>
                     <Match when={panel() === "share"}>
-                      <SharePanel notebookId={notebook.id} canManage={canEdit} />
+                      <SharePanel notebookId={props.notebookId} canManage={canEdit} />
                     </Match>
                     <Match when={panel() === "history"}>
-                      <HistoryPanel notebookId={notebook.id} canEdit={canEdit} />
+                      <HistoryPanel notebookId={props.notebookId} canEdit={canEdit} />
                     </Match>
                   </Switch>
                 </aside>
