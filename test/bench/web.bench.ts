@@ -28,10 +28,10 @@ const JLAB = join(repoRoot, ".cache/jlab-venv/bin/jupyter-lab");
 
 /** Records when the first cell appears and when the last long task ended (relative to navigation). */
 const instrument = (selector: string) => `
-  window.__bench = { firstCell: 0, longTaskEnd: 0 };
+  window.__bench = { firstCell: 0, longTaskEnd: 0, tasks: [] };
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__bench.longTaskEnd = Math.max(window.__bench.longTaskEnd, e.startTime + e.duration);
+      for (const e of list.getEntries()) { window.__bench.tasks.push([Math.round(e.startTime), Math.round(e.duration)]); window.__bench.longTaskEnd = Math.max(window.__bench.longTaskEnd, e.startTime + e.duration); }
     }).observe({ type: "longtask", buffered: true });
   } catch {}
   new MutationObserver((_, mo) => {
@@ -52,7 +52,10 @@ async function measureLoad(page: Page, url: string, ready: string): Promise<Load
   for (;;) {
     const s = await page.evaluate(() => ({ ...(window as any).__bench, now: performance.now() }));
     const since = Math.max(s.firstCell, s.longTaskEnd);
-    if (s.now - since >= QUIET_MS) return { firstRender: s.firstCell, interactive: since };
+    if (s.now - since >= QUIET_MS) {
+      if (process.env.BENCH_DEBUG) console.log(url, "first", Math.round(s.firstCell), "long tasks [start, ms]", JSON.stringify(s.tasks));
+      return { firstRender: s.firstCell, interactive: since };
+    }
     await page.waitForTimeout(100);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as outputsModule from "../src/lib/outputs.ts";
 import {
   coalesceStreams,
   formatJson,
@@ -57,5 +58,15 @@ describe("output helpers", () => {
   it("pretty-prints JSON", () => {
     expect(formatJson({ a: 1 })).toBe('{\n  "a": 1\n}');
     expect(formatJson('{"a":1}')).toBe('{\n  "a": 1\n}');
+  });
+});
+
+describe("estimateOutputHeight", () => {
+  it("guesses from lines and media, capped at the collapsed height", () => {
+    const { estimateOutputHeight, OUTPUT_LINE_PX } = outputsModule;
+    expect(estimateOutputHeight([])).toBe(0);
+    expect(estimateOutputHeight([{ output_type: "stream", name: "stdout", text: "a\nb\n" }])).toBe(2 * OUTPUT_LINE_PX + 8);
+    expect(estimateOutputHeight([{ output_type: "display_data", data: { "image/png": "x" } }])).toBe(200);
+    expect(estimateOutputHeight([{ output_type: "stream", name: "stdout", text: "x\n".repeat(500) }])).toBe(420);
   });
 });

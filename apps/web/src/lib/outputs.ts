@@ -116,3 +116,28 @@ export function formatJson(payload: unknown): string {
     return joinText(payload);
   }
 }
+
+/** Line height of output text in px (matches --code-size × --code-line). */
+export const OUTPUT_LINE_PX = 19;
+
+/**
+ * A guess of an output area's height before it is rendered (cells far off screen are not),
+ * so the page's scroll height is close to right from the start.
+ */
+export function estimateOutputHeight(outputs: Output[]): number {
+  if (!outputs.length) return 0;
+  if (isLongOutput(outputs)) return 420;
+  let px = 0;
+  for (const o of outputs) {
+    if (o.output_type === "stream") px += countLines(joinText(o.text).replace(/\n$/, "")) * OUTPUT_LINE_PX + 8;
+    else if (o.output_type === "error") px += (o.traceback?.length ?? 1) * OUTPUT_LINE_PX + 8;
+    else if ("data" in o) {
+      const mime = pickMime(o.data);
+      if (mime === "text/plain") px += countLines(joinText(o.data[mime])) * OUTPUT_LINE_PX + 8;
+      else if (mime === "text/html") px += 240;
+      else if (mime?.startsWith("image/")) px += 200;
+      else px += 60;
+    }
+  }
+  return Math.min(px, 420);
+}

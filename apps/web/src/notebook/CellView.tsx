@@ -4,6 +4,7 @@ import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { NotebookCommand } from "../lib/keyboard.ts";
 import { renderMarkdown } from "../lib/markdown.ts";
+import { estimateOutputHeight, type Output } from "../lib/outputs.ts";
 import type { PeerState } from "../lib/presence.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
 import { whenNearViewport } from "../lib/visibility.ts";
@@ -102,6 +103,7 @@ export function CellView(props: CellViewProps) {
         <Show
           when={!showRendered()}
           fallback={
+            <Show when={visible()} fallback={<pre class="source-static markdown-pending">{source()}</pre>}>
             <div
               class="markdown rendered-markdown"
               tabIndex={-1}
@@ -112,6 +114,7 @@ export function CellView(props: CellViewProps) {
                   : `<p class="muted">${props.readOnly ? "" : "Empty markdown cell — double-click to edit"}</p>`
               }
             />
+            </Show>
           }
         >
           <div class={`source source-${cellType()}`}>
@@ -134,7 +137,11 @@ export function CellView(props: CellViewProps) {
           </div>
         </Show>
         <Show when={cellType() === "code" && outputs() instanceof Y.Array && (outputs() as Y.Array<any>)} keyed>
-          {(o) => <OutputArea outputs={o} executionCount={executionCount()} busy={state() !== "idle"} />}
+          {(o) => (
+            <Show when={visible()} fallback={<div class="outputs-pending" style={{ height: `${estimateOutputHeight(o.toJSON() as Output[])}px` }} />}>
+              <OutputArea outputs={o} executionCount={executionCount()} busy={state() !== "idle"} />
+            </Show>
+          )}
         </Show>
       </div>
     </div>
