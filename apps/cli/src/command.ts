@@ -2,7 +2,7 @@ import type { TandemClient } from "./client.ts";
 
 export interface CommandContext {
   args: string[];
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | boolean | string[] | undefined>;
   json: boolean;
   /** A client for the configured server (from flags, environment, or `tandem login`). */
   client(): Promise<TandemClient>;

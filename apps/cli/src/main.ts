@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "./args.ts";
 import { ApiRequestError, TandemClient } from "./client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
@@ -19,12 +19,7 @@ ${Object.entries(commands)
 The server URL and token come from --url/--token, TANDEM_URL/TANDEM_TOKEN, or \`tandem login\`.`;
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: false,
-    options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  });
+  const { flags: values, positionals } = parseCommandLine(argv);
   const [name, ...args] = positionals;
   if (!name || values.help) {
     process.stdout.write(`${HELP}\n`);
@@ -43,8 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         json: values.json === true,
         async client() {
           const saved = await readSettings();
-          const url = String(values.url ?? process.env.TANDEM_URL ?? saved.url ?? "http://127.0.0.1:8888");
-          const token = (values.token as string | undefined) ?? process.env.TANDEM_TOKEN ?? saved.token;
+          const url = String(values.url || process.env.TANDEM_URL || saved.url || "http://127.0.0.1:8888");
+          const token = (values.token as string | undefined) || process.env.TANDEM_TOKEN || saved.token;
           return new TandemClient(url, token);
         },
       })) ?? 0

@@ -7,6 +7,7 @@ import { bearerOf, credentialsOf, resolveIdentity } from "./auth/identity.ts";
 import { type ApiDeps, type AppEnv, router } from "./context.ts";
 import { ApiError, forbidden, unauthenticated } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
@@ -58,7 +59,8 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     .route("/", authRoutes(deps))
     .route("/", tokenRoutes(deps))
     .route("/", projectRoutes(deps))
-    .route("/", notebookRoutes(deps));
+    .route("/", notebookRoutes(deps))
+    .route("/", collabRoutes(deps));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -72,6 +74,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   });
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
+    servers: [{ url: "/api" }],
     info: {
       title: "Tandem API",
       version: "0.1.0",
@@ -91,7 +94,11 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     if (err instanceof HTTPException) {
       const res = err.getResponse();
       const malformed = res.status === 400 && /json/i.test(err.message);
-      const code = malformed ? ErrorCode.invalidJson : res.status === 413 ? ErrorCode.payloadTooLarge : ErrorCode.badRequest;
+      const code = malformed
+        ? ErrorCode.invalidJson
+        : res.status === 413
+          ? ErrorCode.payloadTooLarge
+          : ErrorCode.badRequest;
       const message = malformed ? "The request body is not valid JSON" : err.message || "Bad request";
       return c.json({ error: { code, message } }, err.status);
     }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
 import { ErrorCode } from "@tandem/protocol";
 import type { Context } from "hono";
@@ -22,6 +23,8 @@ export interface ApiDeps {
   db: Db;
   log: Logger;
   config: ApiConfig;
+  /** Notebook documents: creation, import/export, versions, share links. */
+  collab: Collab;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

@@ -1,14 +1,22 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 
+/** A whole number in range, with a message that says so (z.coerce would say "received NaN"). */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
 const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no"])
+  .enum(["1", "0", "true", "false", "yes", "no"], { error: "must be true or false" })
   .transform((v) => v === "1" || v === "true" || v === "yes");
 
 /** Each key is the environment variable it is read from, so errors name the variable. */
 const EnvSchema = z.object({
   TANDEM_HOST: z.string().min(1).default("127.0.0.1"),
-  TANDEM_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
+  TANDEM_PORT: int(0, 65535).default(8888),
   TANDEM_DATA_DIR: z.string().min(1).default(".tandem"),
   DATABASE_URL: z
     .string()
@@ -16,12 +24,15 @@ const EnvSchema = z.object({
     .optional(),
   TANDEM_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   TANDEM_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-  TANDEM_MAX_BODY_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  TANDEM_MAX_BODY_BYTES: int(1, 2 ** 40).default(64 * 1024 * 1024),
   TANDEM_ALLOW_SIGNUP: bool.default(true),
   TANDEM_SECURE_COOKIES: bool.default(false),
   TANDEM_PUBLIC_URL: z.url().optional(),
   TANDEM_WEB_DIST: z.string().optional(),
-  TANDEM_LOGIN_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  TANDEM_LOGIN_ATTEMPTS: int(1, 1_000_000).default(10),
+  TANDEM_COLLAB_MAX_MESSAGE_BYTES: int(1, 2 ** 40).default(32 * 1024 * 1024),
+  TANDEM_COLLAB_IDLE_UNLOAD_MS: int(0, 24 * 60 * 60 * 1000).default(30_000),
+  TANDEM_COLLAB_COMPACT_EVERY: int(1, 1_000_000).default(500),
 });
 
 export interface Config {
@@ -39,6 +50,12 @@ export interface Config {
   /** The built web app to serve at `/`, if any. */
   webDist?: string;
   loginAttempts: number;
+  /** Largest collaboration WebSocket frame accepted from a client (bytes). */
+  collabMaxMessageBytes: number;
+  /** How long a notebook room with nobody in it stays in memory (ms). */
+  collabIdleUnloadMs: number;
+  /** Fold a notebook's update log into a snapshot once it has this many rows. */
+  collabCompactEvery: number;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +85,9 @@ export function loadConfig(
     publicUrl: e.TANDEM_PUBLIC_URL,
     webDist: e.TANDEM_WEB_DIST,
     loginAttempts: e.TANDEM_LOGIN_ATTEMPTS,
+    collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,
+    collabIdleUnloadMs: e.TANDEM_COLLAB_IDLE_UNLOAD_MS,
+    collabCompactEvery: e.TANDEM_COLLAB_COMPACT_EVERY,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

@@ -2,8 +2,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createApi } from "@tandem/api";
+import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import pino, { type Logger } from "pino";
+import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
@@ -17,6 +19,8 @@ export interface TandemServer {
   loginUrl: string;
   database: Database;
   log: Logger;
+  /** The collaboration service (notebook documents). */
+  collab: Collab;
   close(): Promise<void>;
 }
 
@@ -38,9 +42,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
 
+  const collab = createCollab({
+    db: database.db,
+    log: log.child({ service: "collab" }),
+    maxMessageBytes: config.collabMaxMessageBytes,
+    idleUnloadMs: config.collabIdleUnloadMs,
+    compactEvery: config.collabCompactEvery,
+  });
+
   const app = createApi({
     db: database.db,
     log,
+    collab,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -51,7 +64,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   mountWebApp(app, config.webDist);
 
-  const upgrades: UpgradeHandler[] = [];
+  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab)];
   const server = createAdaptorServer({ fetch: app.fetch });
   server.on("upgrade", async (req, socket, head) => {
     try {
@@ -80,12 +93,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loginUrl: `${url}/login?token=${encodeURIComponent(adminToken)}`,
     database,
     log,
+    collab,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as import("node:http").Server).closeAllConnections?.();
-        });
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Rooms flush their logs before the database goes away.
+        await collab.close();
+        (server as import("node:http").Server).closeAllConnections?.();
+        await stopped;
         await database.close();
         log.info("stopped");
       })();

@@ -1,4 +1,5 @@
 export * from "./auth.ts";
+export * from "./collab.ts";
 export * from "./common.ts";
 export * from "./errors.ts";
 export * from "./notebooks.ts";

@@ -37,8 +37,8 @@ export const login: Command = {
   usage: "login --url URL (--token T | --email E --password-stdin)",
   async run({ flags, json }) {
     const saved = await readSettings();
-    const url = String(flags.url ?? process.env.TANDEM_URL ?? saved.url ?? "http://127.0.0.1:8888").replace(/\/$/, "");
-    let token = (flags.token as string | undefined) ?? process.env.TANDEM_TOKEN;
+    const url = String(flags.url || process.env.TANDEM_URL || saved.url || "http://127.0.0.1:8888").replace(/\/$/, "");
+    let token = (flags.token as string | undefined) || process.env.TANDEM_TOKEN;
     if (!token) {
       if (!flags.email || !flags["password-stdin"]) throw new UsageError(`usage: tandem ${this.usage}`);
       token = await tokenFromPassword(url, String(flags.email), await readStdinLine());

@@ -64,7 +64,7 @@ export const toNotebook = (n: NotebookRow): Notebook => ({
   updatedAt: n.updatedAt.toISOString(),
 });
 
-export function notebookRoutes({ db }: ApiDeps) {
+export function notebookRoutes({ db, collab }: ApiDeps) {
   return router()
     .openapi(listNotebooks, async (c) => {
       const { project } = await requireProject(db, requireIdentity(c), c.req.valid("param").id, "viewer");
@@ -82,6 +82,12 @@ export function notebookRoutes({ db }: ApiDeps) {
         .insert(schema.notebooks)
         .values({ projectId: project.id, name: c.req.valid("json").name, createdBy: who.user.id })
         .returning();
+      try {
+        await collab.createDocument(row!.id);
+      } catch (err) {
+        await db.delete(schema.notebooks).where(eq(schema.notebooks.id, row!.id));
+        throw err;
+      }
       return c.json(toNotebook(row!), 201);
     })
     .openapi(getNotebook, async (c) => {
@@ -100,6 +106,8 @@ export function notebookRoutes({ db }: ApiDeps) {
     .openapi(deleteNotebook, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
       await db.delete(schema.notebooks).where(eq(schema.notebooks.id, notebook.id));
+      // Its document rows go with it (cascade); its room closes its sockets.
+      await collab.dropDocument(notebook.id);
       return c.body(null, 204);
     });
 }

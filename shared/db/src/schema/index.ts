@@ -1,2 +1,4 @@
 // One module per area; each area's tables live in its own file and are re-exported here.
+
+export * from "./collab.ts";
 export * from "./core.ts";

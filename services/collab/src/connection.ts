@@ -1,0 +1,199 @@
+import * as decoding from "lib0/decoding";
+import type { Logger } from "pino";
+import type { WebSocket } from "ws";
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import { stampAwareness } from "./awareness.ts";
+import { CloseCode } from "./close-codes.ts";
+import {
+  awarenessMessage,
+  decodeAwareness,
+  encodeAwareness,
+  isEmptyUpdate,
+  MessageType,
+  permissionDenied,
+  SyncType,
+  syncStep1,
+  syncStep2,
+} from "./messages.ts";
+import type { Room } from "./room.ts";
+
+/** What the server established about a socket before handing it over. */
+export interface Access {
+  notebookId: string;
+  /** Viewers and share links: they receive everything, but their document updates are refused. */
+  readOnly: boolean;
+  user: { id: string | null; name: string };
+  /** Set when the socket came in through a share link (revoking it closes the socket). */
+  shareLinkId?: string;
+  /** When the access ends (share link expiry); the socket is closed then. */
+  expiresAt?: Date | null;
+}
+
+/** Above this many unsent bytes a client is too slow to follow the room and is dropped. */
+const MAX_BUFFERED = 64 * 1024 * 1024;
+
+class ProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One client socket in a room, speaking the y-websocket protocol. */
+export class Connection {
+  readonly awarenessIds = new Set<number>();
+  /** Whether the client's history was checked against the room's epoch. */
+  private checked = false;
+  private deniedOnce = false;
+  private closed = false;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly access: Access,
+    readonly room: Room,
+    private readonly log: Logger,
+  ) {}
+
+  /** Joins the room: the first messages of the y-websocket handshake. */
+  start() {
+    this.room.connections.add(this);
+    // Read-only clients are not asked for their state: nothing they have may enter the document.
+    if (!this.access.readOnly) this.send(syncStep1(this.room.doc));
+    const states = [...this.room.awareness.getStates().keys()];
+    if (states.length)
+      this.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.room.awareness, states)));
+    const expiresAt = this.access.expiresAt?.getTime();
+    if (expiresAt !== undefined) {
+      const ms = expiresAt - Date.now();
+      if (ms <= 0) return this.close(CloseCode.forbidden, "The share link has expired");
+      // (setTimeout holds at most ~24.8 days; later expiries are caught on the next connect.)
+      if (ms < 2 ** 31 - 1)
+        this.expiryTimer = setTimeout(() => this.close(CloseCode.forbidden, "The share link has expired"), ms);
+    }
+  }
+
+  send(message: Uint8Array) {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED) return this.close(CloseCode.slowConsumer, "Too far behind the room");
+    this.ws.send(message, { binary: true });
+  }
+
+  close(code: number, reason: string) {
+    if (this.closed) return;
+    this.closed = true;
+    this.detach();
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.terminate();
+    }
+  }
+
+  /** Leaves the room: its awareness states go with it. */
+  detach() {
+    clearTimeout(this.expiryTimer);
+    if (!this.room.connections.delete(this)) return;
+    if (this.awarenessIds.size)
+      awarenessProtocol.removeAwarenessStates(this.room.awareness, [...this.awarenessIds], null);
+  }
+
+  handle(data: Uint8Array) {
+    if (this.closed) return;
+    try {
+      this.dispatch(data);
+    } catch (err) {
+      const protocolError =
+        err instanceof ProtocolError ? err : new ProtocolError(CloseCode.malformed, "Malformed message");
+      this.log.debug({ err, notebookId: this.access.notebookId }, "closing connection after a bad message");
+      this.close(protocolError.code, protocolError.message);
+    }
+  }
+
+  private dispatch(data: Uint8Array) {
+    const d = decoding.createDecoder(data);
+    const type = decoding.readVarUint(d);
+    switch (type) {
+      case MessageType.sync:
+        return this.onSync(d);
+      case MessageType.awareness:
+        return this.onAwareness(decoding.readVarUint8Array(d));
+      case MessageType.queryAwareness: {
+        const states = [...this.room.awareness.getStates().keys()];
+        this.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.room.awareness, states)));
+        return;
+      }
+      case MessageType.auth:
+        return;
+      default:
+        throw new ProtocolError(CloseCode.malformed, `Unknown message type ${type}`);
+    }
+  }
+
+  private onSync(d: decoding.Decoder) {
+    const sub = decoding.readVarUint(d);
+    const payload = decoding.readVarUint8Array(d);
+    if (sub === SyncType.step1) {
+      let vector: Map<number, number>;
+      try {
+        vector = Y.decodeStateVector(payload);
+      } catch {
+        throw new ProtocolError(CloseCode.malformed, "Malformed state vector");
+      }
+      this.checkEpoch(vector);
+      this.send(syncStep2(this.room.doc, payload));
+      return;
+    }
+    if (sub !== SyncType.step2 && sub !== SyncType.update)
+      throw new ProtocolError(CloseCode.malformed, `Unknown sync message ${sub}`);
+    if (this.access.readOnly) {
+      if (isEmptyUpdate(payload)) return;
+      // Refused and never stored; the client is told once (y-websocket logs it).
+      if (!this.deniedOnce) this.send(permissionDenied("This connection is read-only"));
+      this.deniedOnce = true;
+      return;
+    }
+    let meta: { from: Map<number, number>; to: Map<number, number> };
+    try {
+      // Decoding first means a broken update is refused before it touches the document.
+      meta = Y.parseUpdateMeta(payload);
+      Y.decodeUpdate(payload);
+    } catch {
+      throw new ProtocolError(CloseCode.badUpdate, "The update could not be decoded");
+    }
+    if (!this.checked) this.checkEpoch(meta.to);
+    try {
+      Y.applyUpdate(this.room.doc, payload, this);
+    } catch {
+      throw new ProtocolError(CloseCode.badUpdate, "The update could not be applied");
+    }
+  }
+
+  private checkEpoch(vector: Map<number, number>) {
+    if (this.room.isStale(vector)) {
+      throw new ProtocolError(
+        CloseCode.replaced,
+        "The notebook was replaced; reload it instead of merging old history",
+      );
+    }
+    this.checked = true;
+  }
+
+  private onAwareness(update: Uint8Array) {
+    let entries: ReturnType<typeof decodeAwareness>;
+    try {
+      entries = decodeAwareness(update);
+    } catch {
+      throw new ProtocolError(CloseCode.malformed, "Malformed awareness update");
+    }
+    const stamped = stampAwareness(entries, {
+      key: this.access.user.id ?? this.access.shareLinkId ?? "anonymous",
+      name: this.access.user.name,
+      readOnly: this.access.readOnly,
+    });
+    awarenessProtocol.applyAwarenessUpdate(this.room.awareness, encodeAwareness(stamped), this);
+  }
+}

@@ -1,0 +1,86 @@
+import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.close());
+
+describe("personal API tokens", () => {
+  it("shows the secret once, lists tokens without secrets, and stores only a digest", async () => {
+    const user = await createUser(server.http, "tok");
+    const created = await user.client.post("/api/tokens", { name: "laptop" });
+    expect(created.status).toBe(201);
+    expect(created.body.token).toMatch(/^tdm_/);
+    expect(created.body.prefix).toBe(created.body.token.slice(0, 8));
+
+    const list = await user.client.get("/api/tokens");
+    expect(list.status).toBe(200);
+    expect(list.body.map((t: { name: string }) => t.name).sort()).toEqual(["laptop", "test"]);
+    expect(JSON.stringify(list.body)).not.toContain(created.body.token);
+
+    const sql = postgres(server.database.url, { max: 1 });
+    const rows = await sql`select * from api_tokens`;
+    await sql.end();
+    expect(JSON.stringify(rows)).not.toContain(created.body.token);
+  });
+
+  it("authenticates by Bearer header, Jupyter's `token` scheme and ?token=", async () => {
+    const user = await createUser(server.http, "ways");
+    expect((await server.http.get("/api/me", { headers: { authorization: `Bearer ${user.token}` } })).status).toBe(200);
+    expect((await server.http.get("/api/me", { headers: { authorization: `token ${user.token}` } })).status).toBe(200);
+    expect((await server.http.get(`/api/me?token=${user.token}`)).status).toBe(200);
+  });
+
+  it("stops working at once when revoked", async () => {
+    const user = await createUser(server.http, "revoke");
+    const created = await user.client.post("/api/tokens", { name: "ci" });
+    const ci = server.http.as({ token: created.body.token });
+    expect((await ci.get("/api/me")).status).toBe(200);
+    expect((await user.client.delete(`/api/tokens/${created.body.id}`)).status).toBe(204);
+    const after = await ci.get("/api/me");
+    expect(after.status).toBe(401);
+    expect(after.body.error.message).toMatch(/revoked/);
+    expect((await user.client.get("/api/tokens")).body.map((t: { id: string }) => t.id)).not.toContain(created.body.id);
+  });
+
+  it("cannot revoke someone else's token", async () => {
+    const a = await createUser(server.http, "a");
+    const b = await createUser(server.http, "b");
+    const [tokenOfB] = (await b.client.get("/api/tokens")).body;
+    const res = await a.client.delete(`/api/tokens/${tokenOfB.id}`);
+    expect(res.status).toBe(404);
+    expect((await b.client.get("/api/me")).status).toBe(200);
+  });
+
+  it("expires tokens at their expiry time and refuses expiries in the past", async () => {
+    const user = await createUser(server.http, "exp");
+    const past = await user.client.post("/api/tokens", { name: "old", expiresAt: "2001-01-01T00:00:00Z" });
+    expect(past.status).toBe(400);
+    const soon = await user.client.post("/api/tokens", {
+      name: "soon",
+      expiresAt: new Date(Date.now() + 1500).toISOString(),
+    });
+    expect(soon.status).toBe(201);
+    const client = server.http.as({ token: soon.body.token });
+    expect((await client.get("/api/me")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await client.get("/api/me")).status).toBe(401);
+  });
+
+  it("records when a token was last used", async () => {
+    const user = await createUser(server.http, "used");
+    await user.client.get("/api/me");
+    await new Promise((r) => setTimeout(r, 200));
+    const [token] = (await user.client.get("/api/tokens")).body;
+    expect(token.lastUsedAt).not.toBeNull();
+  });
+
+  it("answers 401 with the error shape for an unknown token", async () => {
+    const res = await server.http.get("/api/projects", { token: "tdm_nope" });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("unauthenticated");
+  });
+});
