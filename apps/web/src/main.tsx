@@ -17,7 +17,7 @@ render(
   () => (
     <Router root={AppShell}>
       <Route path="/signin" component={SignInPage} />
-      <Route path="/s/:token" component={SharePage} />
+      <Route path="/share/:notebookId" component={SharePage} />
       <Route path="/" component={ProjectsPage} />
       <Route path="/projects/:projectId" component={ProjectPage} />
       <Route path="/notebooks/:notebookId" component={NotebookPage} />

@@ -3,7 +3,7 @@ import { createEffect, createSignal, type JSX, Match, onMount, Show, Switch } fr
 import { loadSession, signOut, user } from "../lib/session.ts";
 import { Avatar } from "./Avatar.tsx";
 
-const PUBLIC_PATHS = [/^\/signin$/, /^\/s\//];
+const PUBLIC_PATHS = [/^\/signin$/, /^\/share\//];
 
 /** The frame of every page: header with navigation and the signed-in person; guards private pages. */
 export function AppShell(props: { children?: JSX.Element }) {
@@ -25,7 +25,7 @@ export function AppShell(props: { children?: JSX.Element }) {
 
   return (
     <div class="app">
-      <Show when={!location.pathname.startsWith("/s/")}>
+      <Show when={!location.pathname.startsWith("/share/")}>
         <header class="topbar">
           <A href="/" class="brand" aria-label="Tandem home">
             <span class="brand-mark" aria-hidden="true" />

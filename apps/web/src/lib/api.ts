@@ -5,7 +5,9 @@ import type {
   Notebook,
   Project,
   Role,
+  ShareLink,
   User,
+  Version,
 } from "@tandem/protocol";
 
 /** An error answered by the server (`{ error: { code, message } }`) or by the network. */
@@ -46,27 +48,18 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bo
   return parsed as T;
 }
 
-/** A read-only share link of a notebook (collaboration issue #3). */
-export interface ShareLink {
-  id: string;
-  token: string;
-  url: string;
-  createdAt: string;
-  expiresAt: string | null;
+export type { ShareLink, Version };
+/** A new share link: its token and URL are shown once. */
+export type CreatedShareLink = ShareLink & { token: string; url: string };
+/** The document's new epoch after a replace (restore, import over it). */
+export interface ReplacedDocument {
+  epoch: number;
 }
 
-/** A named snapshot of a notebook (collaboration issue #3). */
-export interface NotebookVersion {
-  id: string;
-  name: string;
-  createdAt: string;
-  createdBy?: string | null;
-}
-
-/** What a share token opens (collaboration issue #3). */
-export interface SharedNotebook {
-  notebookId: string;
-  name: string;
+/** A saved version with the notebook it holds (nbformat JSON). */
+export interface VersionWithNotebook {
+  version: Version;
+  notebook: { cells: unknown[]; [key: string]: unknown };
 }
 
 export type ExecuteTarget = string[] | "all" | "above" | "below";
@@ -108,18 +101,16 @@ export const api = {
 
   shareLinks: (notebookId: string) => request<ShareLink[]>("GET", `/notebooks/${notebookId}/share-links`),
   createShareLink: (notebookId: string, expiresAt?: string) =>
-    request<ShareLink>("POST", `/notebooks/${notebookId}/share-links`, expiresAt ? { expiresAt } : {}),
+    request<CreatedShareLink>("POST", `/notebooks/${notebookId}/share-links`, expiresAt ? { expiresAt } : {}),
   revokeShareLink: (notebookId: string, linkId: string) =>
     request<void>("DELETE", `/notebooks/${notebookId}/share-links/${linkId}`),
-  sharedNotebook: (token: string) => request<SharedNotebook>("GET", `/share/${encodeURIComponent(token)}`),
 
-  versions: (notebookId: string) => request<NotebookVersion[]>("GET", `/notebooks/${notebookId}/versions`),
-  createVersion: (notebookId: string, name: string) =>
-    request<NotebookVersion>("POST", `/notebooks/${notebookId}/versions`, { name }),
-  versionIpynb: (notebookId: string, versionId: string) =>
-    request<{ cells: unknown[] }>("GET", `/notebooks/${notebookId}/versions/${versionId}/ipynb`),
+  versions: (notebookId: string) => request<Version[]>("GET", `/notebooks/${notebookId}/versions`),
+  createVersion: (notebookId: string, name: string) => request<Version>("POST", `/notebooks/${notebookId}/versions`, { name }),
+  version: (notebookId: string, versionId: string) =>
+    request<VersionWithNotebook>("GET", `/notebooks/${notebookId}/versions/${versionId}`),
   restoreVersion: (notebookId: string, versionId: string) =>
-    request<void>("POST", `/notebooks/${notebookId}/versions/${versionId}/restore`),
+    request<ReplacedDocument>("POST", `/notebooks/${notebookId}/versions/${versionId}/restore`),
 
   execute: (notebookId: string, cells: ExecuteTarget) =>
     request<unknown>("POST", `/notebooks/${notebookId}/execute`, { cells }),

@@ -95,6 +95,11 @@ export function CellEditor(props: CellEditorProps) {
           yCollab(props.text, props.awareness, { undoManager }),
           keymap.of([...yUndoManagerKeymap, indentWithTab, ...defaultKeymap, ...foldKeymap]),
           EditorView.domEventHandlers({ focus: () => props.onFocus() }),
+          // A cursor moved without typing (click, arrows, Ctrl+End) starts a new undo step, as
+          // CodeMirror's own history does, so undo never reaches back past where you moved to.
+          EditorView.updateListener.of((u) => {
+            if (u.selectionSet && !u.docChanged) undoManager.stopCapturing();
+          }),
           theme,
         ],
       }),

@@ -1,7 +1,7 @@
 import { createResource, createSignal, For, Show } from "solid-js";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
-import { api, type NotebookVersion } from "../lib/api.ts";
+import { api, type Version } from "../lib/api.ts";
 import { relativeTime } from "../lib/format.ts";
 import { renderMarkdown } from "../lib/markdown.ts";
 import { joinText, type Output } from "../lib/outputs.ts";
@@ -20,7 +20,7 @@ interface IpynbCell {
 export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
   const [versions, { refetch }] = createResource(() => props.notebookId, (id) => api.versions(id));
   const [error, setError] = createSignal<string | null>(null);
-  const [viewing, setViewing] = createSignal<{ version: NotebookVersion; cells: IpynbCell[] } | null>(null);
+  const [viewing, setViewing] = createSignal<{ version: Version; cells: IpynbCell[] } | null>(null);
 
   const save = async (e: SubmitEvent) => {
     e.preventDefault();
@@ -37,11 +37,11 @@ export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
     }
   };
 
-  const view = async (version: NotebookVersion) => {
+  const view = async (version: Version) => {
     setError(null);
     try {
-      const nb = await api.versionIpynb(props.notebookId, version.id);
-      setViewing({ version, cells: nb.cells as IpynbCell[] });
+      const found = await api.version(props.notebookId, version.id);
+      setViewing({ version, cells: found.notebook.cells as IpynbCell[] });
     } catch (err) {
       setError(messageOf(err));
     }

@@ -4,30 +4,40 @@ import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { api } from "../lib/api.ts";
 import { formatDate } from "../lib/format.ts";
 
-/** Read-only share links of a notebook: create (optionally expiring), copy, revoke. */
+/** Read-only share links of a notebook: create (optionally expiring; the URL is shown once), revoke. */
 export function SharePanel(props: { notebookId: string; canManage: boolean }) {
-  const [links, { refetch }] = createResource(() => props.notebookId, (id) => api.shareLinks(id));
+  const [links, { refetch }] = createResource(
+    () => (props.canManage ? props.notebookId : null),
+    (id) => api.shareLinks(id),
+  );
   const [error, setError] = createSignal<string | null>(null);
-  const [copied, setCopied] = createSignal<string | null>(null);
-  const absolute = (url: string, token: string) => (url ? new URL(url, location.origin).toString() : `${location.origin}/s/${token}`);
+  const [created, setCreated] = createSignal<string | null>(null);
+  const [copied, setCopied] = createSignal(false);
 
   const create = async (e: SubmitEvent) => {
     e.preventDefault();
     const days = Number(new FormData(e.currentTarget as HTMLFormElement).get("days") ?? 0);
     setError(null);
     try {
-      await api.createShareLink(props.notebookId, days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : undefined);
+      const link = await api.createShareLink(
+        props.notebookId,
+        days > 0 ? new Date(Date.now() + days * 86_400_000).toISOString() : undefined,
+      );
+      setCreated(new URL(link.url, location.origin).toString());
+      setCopied(false);
       await refetch();
     } catch (err) {
       setError(messageOf(err));
     }
   };
 
+  const active = () => (links() ?? []).filter((l) => !l.revokedAt);
+
   return (
     <div class="side-panel" aria-labelledby="share-title">
       <h2 id="share-title">Share read-only</h2>
-      <p class="muted small">Anyone with a link sees the notebook live, with outputs, but cannot edit or run it.</p>
-      <Show when={props.canManage}>
+      <p class="muted small">Anyone with a link sees the notebook live, with its outputs, but cannot edit or run it.</p>
+      <Show when={props.canManage} fallback={<p class="muted small">Editors of this project can create share links.</p>}>
         <form class="inline-form" onSubmit={create}>
           <label class="field-inline">
             <span>Expires</span>
@@ -44,26 +54,42 @@ export function SharePanel(props: { notebookId: string; canManage: boolean }) {
         </form>
       </Show>
       <ErrorNote error={error() ?? (links.error ? messageOf(links.error) : null)} />
-      <ul class="rows" aria-label="Share links">
-        <For each={links()} fallback={<li class="muted small">No links yet.</li>}>
-          {(link) => (
-            <li class="row row-wrap">
-              <input class="input input-sm mono share-url" readOnly value={absolute(link.url, link.token)} aria-label="Share link" onFocus={(e) => e.currentTarget.select()} />
-              <span class="muted small">{link.expiresAt ? `Expires ${formatDate(link.expiresAt)}` : "No expiry"}</span>
+      <Show when={created()}>
+        {(url) => (
+          <div class="notice notice-success stack-sm" role="status">
+            <span>Link created. Copy it now: it is shown only once.</span>
+            <input class="input input-sm mono" readOnly value={url()} aria-label="New share link" onFocus={(e) => e.currentTarget.select()} />
+            <div class="inline-form">
               <button
                 type="button"
                 class="btn btn-sm"
                 onClick={async () => {
-                  await navigator.clipboard?.writeText(absolute(link.url, link.token)).catch(() => {});
-                  setCopied(link.id);
+                  await navigator.clipboard?.writeText(url()).catch(() => {});
+                  setCopied(true);
                 }}
               >
-                {copied() === link.id ? "Copied" : "Copy"}
+                {copied() ? "Copied" : "Copy link"}
               </button>
-              <Show when={props.canManage}>
+              <button type="button" class="btn btn-sm btn-ghost" onClick={() => setCreated(null)}>
+                Done
+              </button>
+            </div>
+          </div>
+        )}
+      </Show>
+      <Show when={props.canManage}>
+        <ul class="rows" aria-label="Share links">
+          <For each={active()} fallback={<li class="muted small">No active links.</li>}>
+            {(link) => (
+              <li class="row row-wrap">
+                <span class="mono">{link.prefix}…</span>
+                <span class="muted small">
+                  {formatDate(link.createdAt)} · {link.expiresAt ? `expires ${formatDate(link.expiresAt)}` : "no expiry"}
+                </span>
+                <span class="spacer" />
                 <ConfirmButton
                   label="Revoke"
-                  ariaLabel="Revoke this link"
+                  ariaLabel={`Revoke link ${link.prefix}`}
                   onConfirm={async () => {
                     try {
                       await api.revokeShareLink(props.notebookId, link.id);
@@ -73,11 +99,11 @@ export function SharePanel(props: { notebookId: string; canManage: boolean }) {
                     }
                   }}
                 />
-              </Show>
-            </li>
-          )}
-        </For>
-      </ul>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
     </div>
   );
 }

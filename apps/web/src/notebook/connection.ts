@@ -1,4 +1,4 @@
-import { type Accessor, createSignal } from "solid-js";
+import { type Accessor, createEffect, createSignal, onCleanup } from "solid-js";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 
@@ -16,9 +16,15 @@ export interface NotebookConnection {
   destroy(): void;
 }
 
-/** Close codes the collaboration server uses to say "this document was replaced; reload". */
-const REPLACED_CODES = new Set([4409, 4410]);
-const AUTH_CODES = new Set([4401, 4403, 4404]);
+/** Close codes of the collaboration server (services/collab close-codes.ts). */
+const REPLACED = 4409;
+const GONE = 4410;
+const PERMANENT: Record<number, string> = {
+  4401: "You are signed out. Sign in again to keep editing.",
+  4403: "You no longer have access to this notebook (or the share link was revoked or has expired).",
+  4404: "This notebook does not exist.",
+  4410: "This notebook was deleted.",
+};
 
 export function collabUrl(): string {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -54,14 +60,14 @@ export function connectNotebook(notebookId: string, opts: { shareToken?: string 
   provider.on("connection-close", (event: CloseEvent | null) => {
     if (!provider.wsconnected) setState("offline");
     if (!event) return;
-    if (REPLACED_CODES.has(event.code)) {
+    if (event.code === REPLACED) {
+      // The history this browser holds is stale: never merge it back; start over on the new one.
       setReplaced(true);
       provider.shouldConnect = false;
-      provider.disconnect();
-    } else if (AUTH_CODES.has(event.code)) {
-      setClosedReason(event.reason || "The server refused access to this notebook.");
+    } else if (PERMANENT[event.code]) {
+      setClosedReason(event.code === GONE ? PERMANENT[GONE]! : event.reason || PERMANENT[event.code]!);
       provider.shouldConnect = false;
-    } else if (event.code >= 4000 && event.reason) setClosedReason(event.reason);
+    } else if (event.code >= 4000 && event.code < 4500 && event.reason) setClosedReason(event.reason);
   });
   const onOnline = () => {
     if (!provider.wsconnected && provider.shouldConnect) provider.connect();
@@ -82,4 +88,27 @@ export function connectNotebook(notebookId: string, opts: { shareToken?: string 
       doc.destroy();
     },
   };
+}
+
+/**
+ * A connection that starts over on a fresh document when the server replaces the notebook
+ * (restore of a version, import over it), and is closed with the owner.
+ */
+export function useNotebookConnection(
+  notebookId: string,
+  opts: { shareToken?: string } = {},
+): { conn: Accessor<NotebookConnection>; reloads: Accessor<number> } {
+  const [conn, setConn] = createSignal(connectNotebook(notebookId, opts));
+  const [reloads, setReloads] = createSignal(0);
+  createEffect(() => {
+    const current = conn();
+    if (!current.replaced()) return;
+    queueMicrotask(() => {
+      current.destroy();
+      setConn(connectNotebook(notebookId, opts));
+      setReloads((n) => n + 1);
+    });
+  });
+  onCleanup(() => conn().destroy());
+  return { conn, reloads };
 }

@@ -1,11 +1,11 @@
 import "katex/dist/katex.min.css";
 import { A, useParams } from "@solidjs/router";
-import { createResource, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import { createResource, createSignal, Match, Show, Switch } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { InlineRename } from "../components/InlineRename.tsx";
 import { api } from "../lib/api.ts";
 import { user } from "../lib/session.ts";
-import { connectNotebook } from "../notebook/connection.ts";
+import { useNotebookConnection } from "../notebook/connection.ts";
 import { HistoryPanel } from "../notebook/HistoryPanel.tsx";
 import { NotebookView } from "../notebook/NotebookView.tsx";
 import { SharePanel } from "../notebook/SharePanel.tsx";
@@ -24,8 +24,7 @@ export function NotebookPage() {
 /** One open notebook: its room connection lives as long as this component. */
 function NotebookRoom(props: { notebookId: string }) {
   // Join the room at once, while the notebook's name and the caller's role load beside it.
-  const conn = connectNotebook(props.notebookId);
-  onCleanup(() => conn.destroy());
+  const { conn, reloads } = useNotebookConnection(props.notebookId);
   const [info, { mutate }] = createResource(async () => {
     const notebook = await api.notebook(props.notebookId);
     const project = await api.project(notebook.projectId);
@@ -38,14 +37,21 @@ function NotebookRoom(props: { notebookId: string }) {
   return (
     <div class="notebook-page">
       <ErrorNote error={error() ?? (info.error ? messageOf(info.error) : null)} />
+      <Show when={reloads()}>
+        <p class="banner banner-readonly" role="status">
+          This notebook was replaced (a version was restored or a notebook imported over it); showing the new one.
+        </p>
+      </Show>
       <Show when={info()}>
         {(i) => {
           const canEdit = i().project.role !== "viewer";
           return (
             <div class="notebook-layout" classList={{ "with-panel": !!panel() }}>
+              <Show when={conn()} keyed>
+                {(c) => (
               <NotebookView
                 notebookId={props.notebookId}
-                conn={conn}
+                conn={c}
                 readOnly={!canEdit}
                 me={{ id: user()?.id, name: user()?.name ?? "Me" }}
                 title={
@@ -85,6 +91,8 @@ function NotebookRoom(props: { notebookId: string }) {
                   </>
                 }
               />
+                )}
+              </Show>
               <Show when={panel()}>
                 <aside class="notebook-side" aria-label={panel() === "share" ? "Sharing" : "History"}>
                   <Switch>
