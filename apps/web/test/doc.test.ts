@@ -8,7 +8,6 @@ import {
   insertCell,
   kernelStatusOf,
   mergeBelow,
-  metaOf,
   moveCell,
   setCellType,
   splitCell,
@@ -93,7 +92,7 @@ describe("notebook document helpers (@jupyter/ydoc schema)", () => {
   it("reads kernel and execution state", () => {
     const doc = notebook("x");
     expect(kernelStatusOf(doc)).toBe("unknown");
-    metaOf(doc).set("kernel", { status: "busy" });
+    doc.getMap("tandem_kernel").set("state", "busy");
     expect(kernelStatusOf(doc)).toBe("busy");
     const cell = cellsOf(doc).get(0);
     cell.set("execution_state", "running");

@@ -1,4 +1,4 @@
-import type { KernelStatus } from "./doc.ts";
+import type { KernelInfo, KernelStatus } from "./doc.ts";
 
 const LABELS: Record<KernelStatus, string> = {
   unknown: "No kernel",
@@ -10,11 +10,20 @@ const LABELS: Record<KernelStatus, string> = {
   disconnected: "Disconnected",
 };
 
-export function KernelBadge(props: { status: KernelStatus }) {
+/** The notebook's kernel as every collaborator sees it: name and state (and why it died). */
+export function KernelBadge(props: { kernel: KernelInfo }) {
+  const label = () => LABELS[props.kernel.status] ?? props.kernel.status;
+  const name = () => props.kernel.displayName ?? "Kernel";
   return (
-    <span class={`kernel kernel-${props.status}`} role="status" aria-label={`Kernel: ${LABELS[props.status] ?? props.status}`}>
+    <span
+      class={`kernel kernel-${props.kernel.status}`}
+      role="status"
+      aria-label={`${name()}: ${label()}`}
+      title={props.kernel.reason ?? `${name()}: ${label()}`}
+    >
       <span class="kernel-dot" aria-hidden="true" />
-      {LABELS[props.status] ?? props.status}
+      <span class="kernel-name">{props.kernel.displayName ? `${props.kernel.displayName} · ` : ""}</span>
+      {label()}
     </span>
   );
 }

@@ -21,7 +21,7 @@ import {
 } from "./doc.ts";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import { KernelBadge } from "./KernelBadge.tsx";
-import { useCells, useKernelStatus, usePeers } from "./useNotebookState.ts";
+import { useCells, useKernel, usePeers } from "./useNotebookState.ts";
 
 export interface NotebookViewProps {
   notebookId: string;
@@ -42,7 +42,7 @@ export function NotebookView(props: NotebookViewProps) {
   const awareness = props.conn.provider.awareness;
   const cells = useCells(doc);
   const peers = usePeers(awareness, props.me.id);
-  const kernel = useKernelStatus(doc);
+  const kernel = useKernel(doc);
   const [activeId, setActiveId] = createSignal<string | null>(null);
   const [mode, setMode] = createSignal<"command" | "edit">("command");
   const [wantFocus, setWantFocus] = createSignal<string | null>(null);
@@ -337,7 +337,7 @@ export function NotebookView(props: NotebookViewProps) {
             </button>
           </div>
         </Show>
-        <KernelBadge status={kernel()} />
+        <KernelBadge kernel={kernel()} />
         <span class="spacer" />
         <div class="presence" aria-label="People here">
           <Avatar name={props.me.name} id={props.me.id} size="sm" title={`${props.me.name} (you)`} />

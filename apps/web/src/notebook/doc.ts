@@ -189,17 +189,29 @@ export function clearOutputs(doc: Y.Doc, index: number, origin?: unknown): void 
 
 export type KernelStatus = "unknown" | "starting" | "idle" | "busy" | "dead" | "restarting" | "disconnected";
 
-/**
- * The kernel's state as the gateway publishes it in the document (kernel issue #4):
- * `meta.kernel.status` (or a `kernel` map with `status`). Unknown until the gateway writes it.
- */
+/** The root map where the kernel gateway shows the notebook's kernel (services/kernels). */
+export const KERNEL_MAP = "tandem_kernel";
+
+export interface KernelInfo {
+  status: KernelStatus;
+  displayName: string | null;
+  /** Why the kernel died or could not start. */
+  reason: string | null;
+}
+
+/** The kernel's state as the gateway publishes it in the document; unknown until it does. */
+export function kernelInfoOf(doc: Y.Doc): KernelInfo {
+  const map = doc.share.has(KERNEL_MAP) ? doc.getMap<any>(KERNEL_MAP) : null;
+  const state = map?.get("state");
+  return {
+    status: typeof state === "string" ? (state as KernelStatus) : "unknown",
+    displayName: typeof map?.get("display_name") === "string" ? map.get("display_name") : null,
+    reason: typeof map?.get("reason") === "string" ? map.get("reason") : null,
+  };
+}
+
 export function kernelStatusOf(doc: Y.Doc): KernelStatus {
-  const fromMeta = metaOf(doc).get("kernel");
-  const fromMap = doc.share.has("kernel") ? doc.getMap("kernel").get("status") : undefined;
-  const status =
-    (fromMeta instanceof Y.Map ? fromMeta.get("status") : fromMeta && typeof fromMeta === "object" ? fromMeta.status : undefined) ??
-    fromMap;
-  return typeof status === "string" ? (status as KernelStatus) : "unknown";
+  return kernelInfoOf(doc).status;
 }
 
 /** Whether a cell is queued or running (anyone's run; written by the gateway). */

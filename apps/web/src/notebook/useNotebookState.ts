@@ -2,7 +2,7 @@ import { createSignal, onCleanup } from "solid-js";
 import type { Awareness } from "y-protocols/awareness";
 import type * as Y from "yjs";
 import { type PeerState, peersFrom } from "../lib/presence.ts";
-import { type CellMap, cellsOf, type KernelStatus, kernelStatusOf, metaOf } from "./doc.ts";
+import { type CellMap, cellsOf, KERNEL_MAP, type KernelInfo, kernelInfoOf } from "./doc.ts";
 
 /** The list of cell maps, following inserts, deletes and moves from anyone. */
 export function useCells(doc: Y.Doc): () => CellMap[] {
@@ -25,16 +25,13 @@ export function usePeers(awareness: Awareness, selfUserId?: string): () => PeerS
 }
 
 /** The kernel's state as published in the document by the kernel gateway. */
-export function useKernelStatus(doc: Y.Doc): () => KernelStatus {
-  const [status, setStatus] = createSignal<KernelStatus>(kernelStatusOf(doc));
-  const onChange = () => setStatus(kernelStatusOf(doc));
-  const meta = metaOf(doc);
-  meta.observeDeep(onChange);
-  const kernel = doc.getMap("kernel");
-  kernel.observeDeep(onChange);
-  onCleanup(() => {
-    meta.unobserveDeep(onChange);
-    kernel.unobserveDeep(onChange);
+export function useKernel(doc: Y.Doc): () => KernelInfo {
+  const [info, setInfo] = createSignal<KernelInfo>(kernelInfoOf(doc), {
+    equals: (a, b) => a.status === b.status && a.displayName === b.displayName && a.reason === b.reason,
   });
-  return status;
+  const map = doc.getMap(KERNEL_MAP);
+  const onChange = () => setInfo(kernelInfoOf(doc));
+  map.observe(onChange);
+  onCleanup(() => map.unobserve(onChange));
+  return info;
 }
