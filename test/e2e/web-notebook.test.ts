@@ -138,4 +138,39 @@ describe("notebook page (real collaboration server)", () => {
     await owner.context().close();
     await guestContext.close();
   });
+
+  it("saves a named version and restores it; open pages switch to the restored document", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "History" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("lr = 0.1");
+    await b.getByText("lr = 0.1").waitFor();
+
+    await a.getByRole("button", { name: "History" }).click();
+    await a.getByLabel("Version name").fill("baseline");
+    await a.getByRole("button", { name: "Save version" }).click();
+    await a.getByRole("button", { name: "View version baseline" }).waitFor();
+
+    await a.locator(".cell .cm-content").first().click();
+    await a.keyboard.press("Control+End");
+    await a.keyboard.type("\nlr = 99");
+    await b.getByText("lr = 99").waitFor();
+
+    await a.getByRole("button", { name: "View version baseline" }).click();
+    await a.locator(".version-preview", { hasText: "lr = 0.1" }).waitFor();
+    await a.getByRole("button", { name: "Restore version baseline" }).click();
+    await a.getByRole("button", { name: "Replace the notebook" }).click();
+
+    // Both pages start over on the restored document: no merge, no duplicated cells.
+    for (const page of [a, b]) {
+      await page.getByText("lr = 99").waitFor({ state: "detached" });
+      await page.locator(".cell .source", { hasText: "lr = 0.1" }).waitFor();
+      expect(await page.locator(".cell").count()).toBe(1);
+    }
+    const exported = await alice.client.get(`/api/notebooks/${nb.body.id}/ipynb`);
+    expect(exported.body.cells).toHaveLength(1);
+    await a.context().close();
+    await b.context().close();
+  });
 });
