@@ -16,10 +16,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createProject, createUser, repoRoot, startTestServer } from "@tandem/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import * as Y from "yjs";
 import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "../e2e/browser.ts";
 import { makeNotebook, toYDoc } from "./support/notebook-500.ts";
 import { RelayRoom } from "./support/y-relay.ts";
-import * as Y from "yjs";
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 200);
@@ -56,7 +56,8 @@ async function measureLoad(page: Page, url: string, ready: string): Promise<Load
     const s = await page.evaluate(() => ({ ...(window as any).__bench, now: performance.now() }));
     const since = Math.max(s.firstCell, s.longTaskEnd);
     if (s.now - since >= QUIET_MS) {
-      if (process.env.BENCH_DEBUG) console.log(url, "first", Math.round(s.firstCell), "long tasks [start, ms]", JSON.stringify(s.tasks));
+      if (process.env.BENCH_DEBUG)
+        console.log(url, "first", Math.round(s.firstCell), "long tasks [start, ms]", JSON.stringify(s.tasks));
       return { firstRender: s.firstCell, interactive: since, lastCell: s.lastCell };
     }
     await page.waitForTimeout(100);
@@ -64,7 +65,8 @@ async function measureLoad(page: Page, url: string, ready: string): Promise<Load
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 async function freePort(): Promise<number> {
@@ -91,7 +93,9 @@ async function loads(context: BrowserContext, url: string, firstSel: string, rea
 
 async function startJupyterLab(dir: string): Promise<{ url: string; child: ChildProcess }> {
   if (!existsSync(JLAB)) {
-    throw new Error("JupyterLab is the peer: python3 -m venv .cache/jlab-venv && .cache/jlab-venv/bin/pip install jupyterlab");
+    throw new Error(
+      "JupyterLab is the peer: python3 -m venv .cache/jlab-venv && .cache/jlab-venv/bin/pip install jupyterlab",
+    );
   }
   const port = await freePort();
   const child = spawn(
@@ -108,7 +112,10 @@ async function startJupyterLab(dir: string): Promise<{ url: string; child: Child
       "--LabApp.news_url=None",
       "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ],
-    { env: { ...process.env, JUPYTER_CONFIG_DIR: join(dir, ".jupyter"), JUPYTERLAB_WORKSPACES_DIR: join(dir, ".ws") }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      env: { ...process.env, JUPYTER_CONFIG_DIR: join(dir, ".jupyter"), JUPYTERLAB_WORKSPACES_DIR: join(dir, ".ws") },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -153,13 +160,23 @@ async function main() {
 
     const ctxA = await signedInContext(browser, server.url, alice.cookie);
     if (relay) await relay.attach(ctxA);
-    const tandem = await loads(ctxA, `${server.url}/notebooks/${notebookId}`, "[data-cell-id]", '[data-cell-id="cell-0499"]');
+    const tandem = await loads(
+      ctxA,
+      `${server.url}/notebooks/${notebookId}`,
+      "[data-cell-id]",
+      '[data-cell-id="cell-0499"]',
+    );
 
     await writeFile(join(dir, "bench.ipynb"), JSON.stringify(nb));
     const lab = await startJupyterLab(dir);
     jlab = lab.child;
     const ctxJ = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    const jupyter = await loads(ctxJ, `${lab.url}/lab/tree/bench.ipynb?reset`, ".jp-Notebook .jp-Cell", ".jp-Notebook .jp-CodeCell .cm-content");
+    const jupyter = await loads(
+      ctxJ,
+      `${lab.url}/lab/tree/bench.ipynb?reset`,
+      ".jp-Notebook .jp-Cell",
+      ".jp-Notebook .jp-CodeCell .cm-content",
+    );
     await ctxJ.close();
 
     // Keystroke to remote render.
@@ -188,7 +205,11 @@ async function main() {
     await pa.evaluate(() => {
       const w = window as any;
       w.__sent = [];
-      document.addEventListener("keydown", (e) => e.key === "x" && w.__sent.push(performance.timeOrigin + performance.now()), true);
+      document.addEventListener(
+        "keydown",
+        (e) => e.key === "x" && w.__sent.push(performance.timeOrigin + performance.now()),
+        true,
+      );
     });
     await pa.click(`${target} .cm-content`);
     await pa.keyboard.press("End");
@@ -209,15 +230,27 @@ async function main() {
     const tInter = median(tandem.map((l) => l.interactive));
     const jFirst = median(jupyter.map((l) => l.firstRender));
     const jInter = median(jupyter.map((l) => l.interactive));
-    console.log(`\nWeb app benchmark: 500-cell notebook with outputs, headless Chromium, median of ${LOADS} warm loads`);
+    console.log(
+      `\nWeb app benchmark: 500-cell notebook with outputs, headless Chromium, median of ${LOADS} warm loads`,
+    );
     console.log(`  ${collabNote}`);
     console.log("                       Tandem     JupyterLab   ratio (JupyterLab / Tandem)");
-    console.log(`  first render      ${ms(tFirst).padStart(9)}  ${ms(jFirst).padStart(11)}   ${(jFirst / tFirst).toFixed(2)}x`);
-    console.log(`  interactive       ${ms(tInter).padStart(9)}  ${ms(jInter).padStart(11)}   ${(jInter / tInter).toFixed(2)}x`);
-    console.log(`  last cell in DOM  ${ms(median(tandem.map((l) => l.lastCell))).padStart(9)}  ${"(windowed)".padStart(11)}`);
-    console.log("  (goal: interactive within 1 s; interactive = main thread free of long tasks for 500 ms after first render)");
+    console.log(
+      `  first render      ${ms(tFirst).padStart(9)}  ${ms(jFirst).padStart(11)}   ${(jFirst / tFirst).toFixed(2)}x`,
+    );
+    console.log(
+      `  interactive       ${ms(tInter).padStart(9)}  ${ms(jInter).padStart(11)}   ${(jInter / tInter).toFixed(2)}x`,
+    );
+    console.log(
+      `  last cell in DOM  ${ms(median(tandem.map((l) => l.lastCell))).padStart(9)}  ${"(windowed)".padStart(11)}`,
+    );
+    console.log(
+      "  (goal: interactive within 1 s; interactive = main thread free of long tasks for 500 ms after first render)",
+    );
     console.log(`\nKeystroke in one browser to render in another, ${KEYSTROKES} keystrokes:`);
-    console.log(`  p50 ${latencies.length ? pct(latencies, 50).toFixed(1) : "?"} ms   p95 ${pct(latencies, 95).toFixed(1)} ms   max ${Math.max(...latencies).toFixed(1)} ms   (goal: p95 < 100 ms)`);
+    console.log(
+      `  p50 ${latencies.length ? pct(latencies, 50).toFixed(1) : "?"} ms   p95 ${pct(latencies, 95).toFixed(1)} ms   max ${Math.max(...latencies).toFixed(1)} ms   (goal: p95 < 100 ms)`,
+    );
     await ctxA.close();
     await ctxB.close();
   } finally {

@@ -50,8 +50,9 @@ describe("notebook page (real collaboration server)", () => {
     await b.keyboard.press("Control+End");
     await b.keyboard.type("\n# from bob");
     await a.getByText("# from bob").waitFor();
-    await a.getByRole("img", { name: "bob" }).waitFor();
-    await b.getByRole("img", { name: "alice" }).waitFor();
+    await a.getByRole("img", { name: "bob", exact: true }).waitFor();
+    await a.getByRole("img", { name: "bob is on this cell" }).waitFor();
+    await b.getByRole("img", { name: "alice", exact: true }).waitFor();
 
     // Alice's undo takes back only her own typing, never Bob's.
     await a.locator(".cell .cm-content").first().click();

@@ -65,7 +65,7 @@ describe("web app shell", () => {
     await expect(page.getByLabel("New token secret").count()).resolves.toBe(0);
     await page.getByRole("button", { name: "Revoke token laptop" }).click();
     await page.getByRole("button", { name: "Yes, revoke" }).click();
-    await page.getByRole("button", { name: "Revoke token laptop" }).waitFor({ state: "detached" });
+    await page.getByRole("cell", { name: "laptop", exact: true }).waitFor({ state: "detached" });
     expect((await server.http.get("/api/me", { token: secret })).status).toBe(401);
     await context.close();
   });

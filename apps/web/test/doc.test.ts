@@ -13,11 +13,14 @@ import {
   splitCell,
 } from "../src/notebook/doc.ts";
 
-const sources = (doc: Y.Doc) => cellsOf(doc).toArray().map((c) => c.get("source").toString());
+const sources = (doc: Y.Doc) =>
+  cellsOf(doc)
+    .toArray()
+    .map((c) => c.get("source").toString());
 
 function notebook(...srcs: string[]) {
   const doc = new Y.Doc();
-  srcs.forEach((s, i) => insertCell(doc, i, { cell_type: "code", source: s, id: `c${i}` }));
+  for (const [i, s] of srcs.entries()) insertCell(doc, i, { cell_type: "code", source: s, id: `c${i}` });
   return doc;
 }
 

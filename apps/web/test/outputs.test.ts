@@ -65,7 +65,9 @@ describe("estimateOutputHeight", () => {
   it("guesses from lines and media, capped at the collapsed height", () => {
     const { estimateOutputHeight, OUTPUT_LINE_PX } = outputsModule;
     expect(estimateOutputHeight([])).toBe(0);
-    expect(estimateOutputHeight([{ output_type: "stream", name: "stdout", text: "a\nb\n" }])).toBe(2 * OUTPUT_LINE_PX + 8);
+    expect(estimateOutputHeight([{ output_type: "stream", name: "stdout", text: "a\nb\n" }])).toBe(
+      2 * OUTPUT_LINE_PX + 8,
+    );
     expect(estimateOutputHeight([{ output_type: "display_data", data: { "image/png": "x" } }])).toBe(200);
     expect(estimateOutputHeight([{ output_type: "stream", name: "stdout", text: "x\n".repeat(500) }])).toBe(420);
   });

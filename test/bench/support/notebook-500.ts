@@ -17,24 +17,39 @@ export function makeNotebook(cells = 500): { cells: any[]; metadata: any; nbform
       continue;
     }
     const outputs: any[] = [
-      { output_type: "stream", name: "stdout", text: Array.from({ length: 8 }, (_, k) => `epoch ${k}: loss=${(1 / (k + i + 1)).toFixed(5)}\n`) },
+      {
+        output_type: "stream",
+        name: "stdout",
+        text: Array.from({ length: 8 }, (_, k) => `epoch ${k}: loss=${(1 / (k + i + 1)).toFixed(5)}\n`),
+      },
     ];
     if (i % 10 === 3) {
-      const rows = Array.from({ length: 10 }, (_, r) => `<tr><th>${r}</th>${Array.from({ length: 5 }, (_, c) => `<td>${(r * c + i) / 7}</td>`).join("")}</tr>`).join("");
+      const rows = Array.from(
+        { length: 10 },
+        (_, r) =>
+          `<tr><th>${r}</th>${Array.from({ length: 5 }, (_, c) => `<td>${(r * c + i) / 7}</td>`).join("")}</tr>`,
+      ).join("");
       outputs.push({
         output_type: "execute_result",
         execution_count: i,
         metadata: {},
-        data: { "text/html": `<table class="dataframe"><thead><tr><th></th><th>a</th><th>b</th><th>c</th><th>d</th><th>e</th></tr></thead><tbody>${rows}</tbody></table>`, "text/plain": "DataFrame" },
+        data: {
+          "text/html": `<table class="dataframe"><thead><tr><th></th><th>a</th><th>b</th><th>c</th><th>d</th><th>e</th></tr></thead><tbody>${rows}</tbody></table>`,
+          "text/plain": "DataFrame",
+        },
       });
     }
-    if (i % 25 === 7) outputs.push({ output_type: "display_data", metadata: {}, data: { "image/png": png, "text/plain": "<Figure>" } });
+    if (i % 25 === 7)
+      outputs.push({ output_type: "display_data", metadata: {}, data: { "image/png": png, "text/plain": "<Figure>" } });
     if (i % 50 === 11) {
       outputs.push({
         output_type: "error",
         ename: "ValueError",
         evalue: "bad shape",
-        traceback: ["\u001b[0;31m---------------------------------------------------------------------------\u001b[0m", "\u001b[0;31mValueError\u001b[0m: bad shape"],
+        traceback: [
+          "\u001b[0;31m---------------------------------------------------------------------------\u001b[0m",
+          "\u001b[0;31mValueError\u001b[0m: bad shape",
+        ],
       });
     }
     out.push({
@@ -46,7 +61,12 @@ export function makeNotebook(cells = 500): { cells: any[]; metadata: any; nbform
       outputs,
     });
   }
-  return { cells: out, metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } }, nbformat: 4, nbformat_minor: 5 };
+  return {
+    cells: out,
+    metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
 }
 
 /** The same notebook as a Yjs document in the @jupyter/ydoc schema. */
@@ -73,7 +93,8 @@ export function toYDoc(nb: ReturnType<typeof makeNotebook>): Y.Doc {
             0,
             c.outputs.map((o: any) => {
               const om = new Y.Map<any>();
-              for (const [k, v] of Object.entries(o)) om.set(k, k === "text" ? new Y.Text((v as string[]).join("")) : v);
+              for (const [k, v] of Object.entries(o))
+                om.set(k, k === "text" ? new Y.Text((v as string[]).join("")) : v);
               return om;
             }),
           );

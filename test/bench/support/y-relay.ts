@@ -27,7 +27,10 @@ export class RelayRoom {
     this.awareness.on("update", ({ added, updated, removed }: any) => {
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, 1);
-      encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...added, ...updated, ...removed]));
+      encoding.writeVarUint8Array(
+        enc,
+        awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...added, ...updated, ...removed]),
+      );
       const msg = encoding.toUint8Array(enc);
       for (const c of this.conns) c.send(Buffer.from(msg));
     });

@@ -13,12 +13,17 @@ export function ConfirmButton(props: {
     <Show
       when={asking()}
       fallback={
-        <button type="button" class="btn btn-ghost btn-danger" aria-label={props.ariaLabel ?? props.label} onClick={() => setAsking(true)}>
+        <button
+          type="button"
+          class="btn btn-ghost btn-danger"
+          aria-label={props.ariaLabel ?? props.label}
+          onClick={() => setAsking(true)}
+        >
           {props.children ?? props.label}
         </button>
       }
     >
-      <span class="confirm" role="group" aria-label="Confirm">
+      <span class="confirm">
         <button
           type="button"
           class="btn btn-danger-solid"

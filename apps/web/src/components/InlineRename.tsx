@@ -31,7 +31,13 @@ export function InlineRename(props: {
         <span class={`rename ${props.class ?? ""}`}>
           <span class="rename-value">{props.value}</span>
           <Show when={props.canEdit}>
-            <button type="button" class="btn btn-icon" aria-label={`Rename ${props.label}`} title="Rename" onClick={() => setEditing(true)}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label={`Rename ${props.label}`}
+              title="Rename"
+              onClick={() => setEditing(true)}
+            >
               ✎
             </button>
           </Show>

@@ -9,7 +9,10 @@ import { ErrorNote, messageOf } from "./ErrorNote.tsx";
 const ROLES: Role[] = ["owner", "editor", "viewer"];
 
 export function MembersPanel(props: { project: Project }) {
-  const [members, { refetch }] = createResource(() => props.project.id, (id) => api.members(id));
+  const [members, { refetch }] = createResource(
+    () => props.project.id,
+    (id) => api.members(id),
+  );
   const [error, setError] = createSignal<string | null>(null);
   const isOwner = () => props.project.role === "owner";
 
@@ -44,7 +47,14 @@ export function MembersPanel(props: { project: Project }) {
           <label class="sr-only" for="member-email">
             Email of the person to add
           </label>
-          <input id="member-email" class="input" name="email" type="email" placeholder="colleague@example.com" required />
+          <input
+            id="member-email"
+            class="input"
+            name="email"
+            type="email"
+            placeholder="colleague@example.com"
+            required
+          />
           <div class="inline-form">
             <label class="sr-only" for="member-role">
               Role
@@ -76,7 +86,9 @@ export function MembersPanel(props: { project: Project }) {
                   class="input input-sm"
                   aria-label={`Role of ${m.name}`}
                   value={m.role}
-                  onChange={(e) => void act(() => api.setMemberRole(props.project.id, m.userId, e.currentTarget.value as Role))}
+                  onChange={(e) =>
+                    void act(() => api.setMemberRole(props.project.id, m.userId, e.currentTarget.value as Role))
+                  }
                 >
                   <For each={ROLES}>{(r) => <option value={r}>{r}</option>}</For>
                 </select>

@@ -11,7 +11,10 @@ const baseName = (file: string) => file.replace(/\.ipynb$/i, "") || "Imported no
 
 export function NotebooksPanel(props: { project: Project }) {
   const navigate = useNavigate();
-  const [notebooks, { refetch }] = createResource(() => props.project.id, (id) => api.notebooks(id));
+  const [notebooks, { refetch }] = createResource(
+    () => props.project.id,
+    (id) => api.notebooks(id),
+  );
   const [error, setError] = createSignal<string | null>(null);
   const [status, setStatus] = createSignal<string | null>(null);
   const [dragging, setDragging] = createSignal(false);
@@ -132,7 +135,12 @@ export function NotebooksPanel(props: { project: Project }) {
                       }}
                     />
                   </Show>
-                  <a class="btn btn-ghost" href={api.exportUrl(nb.id)} download={`${nb.name}.ipynb`} aria-label={`Export ${nb.name} as .ipynb`}>
+                  <a
+                    class="btn btn-ghost"
+                    href={api.exportUrl(nb.id)}
+                    download={`${nb.name}.ipynb`}
+                    aria-label={`Export ${nb.name} as .ipynb`}
+                  >
                     Export
                   </a>
                   <Show when={canEdit()}>

@@ -35,7 +35,7 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bo
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  let parsed: any = undefined;
+  let parsed: any;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -90,7 +90,12 @@ export const api = {
   createNotebook: (projectId: string, name: string) =>
     request<Notebook>("POST", `/projects/${projectId}/notebooks`, { name }),
   importNotebook: (projectId: string, name: string, ipynb: string) =>
-    request<Notebook>("POST", `/projects/${projectId}/notebooks/import?name=${encodeURIComponent(name)}`, undefined, ipynb),
+    request<Notebook>(
+      "POST",
+      `/projects/${projectId}/notebooks/import?name=${encodeURIComponent(name)}`,
+      undefined,
+      ipynb,
+    ),
   renameNotebook: (id: string, name: string) => request<Notebook>("PATCH", `/notebooks/${id}`, { name }),
   deleteNotebook: (id: string) => request<void>("DELETE", `/notebooks/${id}`),
   exportUrl: (id: string) => `/api/notebooks/${id}/ipynb`,
@@ -106,7 +111,8 @@ export const api = {
     request<void>("DELETE", `/notebooks/${notebookId}/share-links/${linkId}`),
 
   versions: (notebookId: string) => request<Version[]>("GET", `/notebooks/${notebookId}/versions`),
-  createVersion: (notebookId: string, name: string) => request<Version>("POST", `/notebooks/${notebookId}/versions`, { name }),
+  createVersion: (notebookId: string, name: string) =>
+    request<Version>("POST", `/notebooks/${notebookId}/versions`, { name }),
   version: (notebookId: string, versionId: string) =>
     request<VersionWithNotebook>("GET", `/notebooks/${notebookId}/versions/${versionId}`),
   restoreVersion: (notebookId: string, versionId: string) =>

@@ -29,7 +29,10 @@ export function extractMath(src: string): { text: string; math: MathPiece[] } {
         .replace(/\$\$([\s\S]+?)\$\$/g, (_, tex: string) => keep(tex.trim(), true))
         .replace(/\\\[([\s\S]+?)\\\]/g, (_, tex: string) => keep(tex.trim(), true))
         .replace(/\\\(([\s\S]+?)\\\)/g, (_, tex: string) => keep(tex.trim(), false))
-        .replace(/(^|[^\\$])\$(?!\s)((?:\\\$|[^$\n])+?)(?<!\s)\$(?!\d)/g, (_, pre: string, tex: string) => pre + keep(tex, false));
+        .replace(
+          /(^|[^\\$])\$(?!\s)((?:\\\$|[^$\n])+?)(?<!\s)\$(?!\d)/g,
+          (_, pre: string, tex: string) => pre + keep(tex, false),
+        );
     })
     .join("");
   return { text, math };
@@ -55,6 +58,7 @@ export function renderMarkdown(src: string): string {
 /** A text/latex output (usually `$$…$$` or `\begin{…}`) to HTML. */
 export function renderLatexOutput(src: string): string {
   const trimmed = src.trim();
-  const m = /^\$\$([\s\S]*)\$\$$/.exec(trimmed) ?? /^\$([\s\S]*)\$$/.exec(trimmed) ?? /^\\\[([\s\S]*)\\\]$/.exec(trimmed);
+  const m =
+    /^\$\$([\s\S]*)\$\$$/.exec(trimmed) ?? /^\$([\s\S]*)\$$/.exec(trimmed) ?? /^\\\[([\s\S]*)\\\]$/.exec(trimmed);
   return renderTex(m ? m[1]!.trim() : trimmed, true);
 }

@@ -4,7 +4,8 @@ import { ApiError, api } from "./api.ts";
 
 /** Who is signed in: undefined while unknown, null when nobody. */
 const [user, setUser] = createSignal<User | null | undefined>(undefined);
-export { user, setUser };
+
+export { setUser, user };
 
 export async function loadSession(): Promise<User | null> {
   try {

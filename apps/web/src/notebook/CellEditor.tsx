@@ -45,7 +45,13 @@ const theme = EditorView.theme({
   ".cm-scroller": { lineHeight: "var(--code-line)", fontFamily: "var(--mono)" },
   ".cm-activeLine": { backgroundColor: "transparent" },
   "&.cm-focused .cm-activeLine": { backgroundColor: "var(--active-line)" },
-  ".cm-ySelectionInfo": { fontFamily: "var(--sans)", fontSize: "11px", padding: "1px 4px", borderRadius: "3px", opacity: "1" },
+  ".cm-ySelectionInfo": {
+    fontFamily: "var(--sans)",
+    fontSize: "11px",
+    padding: "1px 4px",
+    borderRadius: "3px",
+    opacity: "1",
+  },
 });
 
 /**
@@ -128,4 +134,3 @@ function langFor(type: CellType) {
   if (type === "code") return python();
   return [];
 }
-

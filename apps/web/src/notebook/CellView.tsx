@@ -62,7 +62,7 @@ export function CellView(props: CellViewProps) {
     return executionStateOf(props.cell);
   });
   const [visible, setVisible] = createSignal(false);
-  let root!: HTMLDivElement;
+  let root!: HTMLElement;
 
   onMount(() => onCleanup(whenNearViewport(root, () => setVisible(true))));
 
@@ -76,12 +76,11 @@ export function CellView(props: CellViewProps) {
   };
 
   return (
-    <div
+    <article
       ref={root}
       class={`cell cell-${cellType()} ${props.active ? "cell-active" : ""} ${props.active && props.editing ? "cell-editing" : ""} cell-${state()}`}
       data-cell-id={id}
       data-index={props.index}
-      role="listitem"
       aria-label={`Cell ${props.index + 1}, ${cellType()}${state() === "running" ? ", running" : ""}`}
       aria-current={props.active ? "true" : undefined}
       onMouseDown={() => props.onSelect()}
@@ -95,25 +94,37 @@ export function CellView(props: CellViewProps) {
         </Show>
         <div class="cell-peers">
           <For each={props.peers}>
-            {(p) => <span class="peer-dot" style={{ background: p.user.color }} title={`${p.user.name} is here`} aria-label={`${p.user.name} is on this cell`} />}
+            {(p) => (
+              <span
+                role="img"
+                class="peer-dot"
+                style={{ background: p.user.color }}
+                title={`${p.user.name} is here`}
+                aria-label={`${p.user.name} is on this cell`}
+              />
+            )}
           </For>
         </div>
       </div>
-      <div class="cell-body" style={props.peers[0] ? { "box-shadow": `inset 2px 0 0 ${props.peers[0].user.color}` } : undefined}>
+      <div
+        class="cell-body"
+        style={props.peers[0] ? { "box-shadow": `inset 2px 0 0 ${props.peers[0].user.color}` } : undefined}
+      >
         <Show
           when={!showRendered()}
           fallback={
             <Show when={visible()} fallback={<pre class="source-static markdown-pending">{source()}</pre>}>
-            <div
-              class="markdown rendered-markdown"
-              tabIndex={-1}
-              onDblClick={() => !props.readOnly && props.onEnterEdit()}
-              innerHTML={
-                source().trim()
-                  ? sanitizeHtml(renderMarkdown(source()))
-                  : `<p class="muted">${props.readOnly ? "" : "Empty markdown cell — double-click to edit"}</p>`
-              }
-            />
+              {/* biome-ignore lint/a11y/noStaticElementInteractions: double-click to edit is a mouse shortcut; Enter does the same from the keyboard */}
+              <div
+                class="markdown rendered-markdown"
+                tabIndex={-1}
+                onDblClick={() => !props.readOnly && props.onEnterEdit()}
+                innerHTML={
+                  source().trim()
+                    ? sanitizeHtml(renderMarkdown(source()))
+                    : `<p class="muted">${props.readOnly ? "" : "Empty markdown cell — double-click to edit"}</p>`
+                }
+              />
             </Show>
           }
         >
@@ -138,12 +149,17 @@ export function CellView(props: CellViewProps) {
         </Show>
         <Show when={cellType() === "code" && outputs() instanceof Y.Array && (outputs() as Y.Array<any>)} keyed>
           {(o) => (
-            <Show when={visible()} fallback={<div class="outputs-pending" style={{ height: `${estimateOutputHeight(o.toJSON() as Output[])}px` }} />}>
+            <Show
+              when={visible()}
+              fallback={
+                <div class="outputs-pending" style={{ height: `${estimateOutputHeight(o.toJSON() as Output[])}px` }} />
+              }
+            >
               <OutputArea outputs={o} executionCount={executionCount()} busy={state() !== "idle"} />
             </Show>
           )}
         </Show>
       </div>
-    </div>
+    </article>
   );
 }

@@ -18,7 +18,10 @@ interface IpynbCell {
 
 /** Named versions of a notebook: save one, look at one, restore one. */
 export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
-  const [versions, { refetch }] = createResource(() => props.notebookId, (id) => api.versions(id));
+  const [versions, { refetch }] = createResource(
+    () => props.notebookId,
+    (id) => api.versions(id),
+  );
   const [error, setError] = createSignal<string | null>(null);
   const [viewing, setViewing] = createSignal<{ version: Version; cells: IpynbCell[] } | null>(null);
 
@@ -48,14 +51,21 @@ export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
   };
 
   return (
-    <div class="side-panel" aria-labelledby="history-title">
+    <section class="side-panel" aria-labelledby="history-title">
       <h2 id="history-title">Version history</h2>
       <Show when={props.canEdit}>
         <form class="inline-form" onSubmit={save}>
           <label class="sr-only" for="version-name">
             Version name
           </label>
-          <input id="version-name" class="input input-sm" name="name" placeholder="Name this version" required maxLength={200} />
+          <input
+            id="version-name"
+            class="input input-sm"
+            name="name"
+            placeholder="Name this version"
+            required
+            maxLength={200}
+          />
           <button type="submit" class="btn btn-sm btn-primary">
             Save version
           </button>
@@ -69,7 +79,12 @@ export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
               <span class="row-title">{v.name}</span>
               <span class="muted small">{relativeTime(v.createdAt)}</span>
               <span class="spacer" />
-              <button type="button" class="btn btn-sm" onClick={() => void view(v)} aria-label={`View version ${v.name}`}>
+              <button
+                type="button"
+                class="btn btn-sm"
+                onClick={() => void view(v)}
+                aria-label={`View version ${v.name}`}
+              >
                 View
               </button>
               <Show when={props.canEdit}>
@@ -102,7 +117,10 @@ export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
             <For each={v().cells}>
               {(cell) => (
                 <div class={`preview-cell preview-${cell.cell_type}`}>
-                  <Show when={cell.cell_type === "markdown"} fallback={<pre class="source-static">{joinText(cell.source)}</pre>}>
+                  <Show
+                    when={cell.cell_type === "markdown"}
+                    fallback={<pre class="source-static">{joinText(cell.source)}</pre>}
+                  >
                     <div class="markdown" innerHTML={sanitizeHtml(renderMarkdown(joinText(cell.source)))} />
                   </Show>
                   <For each={cell.outputs ?? []}>{(o) => <OutputView output={o} />}</For>
@@ -112,6 +130,6 @@ export function HistoryPanel(props: { notebookId: string; canEdit: boolean }) {
           </section>
         )}
       </Show>
-    </div>
+    </section>
   );
 }

@@ -6,6 +6,7 @@ import { api, type ExecuteTarget } from "../lib/api.ts";
 import { type ChordState, commandModeCommand, type NotebookCommand, SHORTCUTS } from "../lib/keyboard.ts";
 import { colorFor, lightColor } from "../lib/presence.ts";
 import { CellView } from "./CellView.tsx";
+import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import type { NotebookConnection } from "./connection.ts";
 import {
   type CellJson,
@@ -19,7 +20,6 @@ import {
   setCellType,
   splitCell,
 } from "./doc.ts";
-import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import { KernelBadge } from "./KernelBadge.tsx";
 import { useCells, useKernel, usePeers } from "./useNotebookState.ts";
 
@@ -258,7 +258,8 @@ export function NotebookView(props: NotebookViewProps) {
 
   const onKeyDown = (e: KeyboardEvent) => {
     const target = e.target as HTMLElement;
-    if (target.closest(".cm-editor") || target.closest("input, textarea, select, button, a, [contenteditable=true]")) return;
+    if (target.closest(".cm-editor") || target.closest("input, textarea, select, button, a, [contenteditable=true]"))
+      return;
     const result = commandModeCommand(e, chord, performance.now());
     chord = result.chord;
     if (result.command) {
@@ -280,8 +281,13 @@ export function NotebookView(props: NotebookViewProps) {
       <div class="nb-toolbar" role="toolbar" aria-label="Notebook">
         <div class="nb-title">{props.title}</div>
         <Show when={!props.readOnly}>
-          <div class="btn-group" role="group" aria-label="Cells">
-            <button type="button" class="btn" title="Insert a code cell below (B)" onClick={() => select(insertAt(activeIndex() + 1))}>
+          <div class="btn-group">
+            <button
+              type="button"
+              class="btn"
+              title="Insert a code cell below (B)"
+              onClick={() => select(insertAt(activeIndex() + 1))}
+            >
               + Code
             </button>
             <button
@@ -309,42 +315,91 @@ export function NotebookView(props: NotebookViewProps) {
               <option value="markdown">Markdown</option>
               <option value="raw">Raw</option>
             </select>
-            <button type="button" class="btn btn-icon" aria-label="Move cell up" title="Move up (Shift+↑)" onClick={() => command("move-up")}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Move cell up"
+              title="Move up (Shift+↑)"
+              onClick={() => command("move-up")}
+            >
               ↑
             </button>
-            <button type="button" class="btn btn-icon" aria-label="Move cell down" title="Move down (Shift+↓)" onClick={() => command("move-down")}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Move cell down"
+              title="Move down (Shift+↓)"
+              onClick={() => command("move-down")}
+            >
               ↓
             </button>
-            <button type="button" class="btn btn-icon" aria-label="Delete cell" title="Delete (D, D)" onClick={() => command("delete-cell")}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Delete cell"
+              title="Delete (D, D)"
+              onClick={() => command("delete-cell")}
+            >
               ✕
             </button>
-            <button type="button" class="btn btn-icon" aria-label="Clear output" title="Clear output" onClick={() => clearOutputs(doc, activeIndex(), LOCAL)}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Clear output"
+              title="Clear output"
+              onClick={() => clearOutputs(doc, activeIndex(), LOCAL)}
+            >
               ⌫
             </button>
           </div>
-          <div class="btn-group" role="group" aria-label="Kernel">
-            <button type="button" class="btn" title="Run cell (Shift+Enter)" aria-label="Run cell" onClick={() => command("run-and-advance")}>
+          <div class="btn-group">
+            <button
+              type="button"
+              class="btn"
+              title="Run cell (Shift+Enter)"
+              aria-label="Run cell"
+              onClick={() => command("run-and-advance")}
+            >
               ▶ Run
             </button>
             <button type="button" class="btn" title="Run all cells" onClick={() => void run("all")}>
               Run all
             </button>
-            <button type="button" class="btn btn-icon" aria-label="Interrupt kernel" title="Interrupt (I, I)" onClick={() => command("interrupt")}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Interrupt kernel"
+              title="Interrupt (I, I)"
+              onClick={() => command("interrupt")}
+            >
               ■
             </button>
-            <button type="button" class="btn btn-icon" aria-label="Restart kernel" title="Restart (0, 0)" onClick={() => command("restart")}>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Restart kernel"
+              title="Restart (0, 0)"
+              onClick={() => command("restart")}
+            >
               ↻
             </button>
           </div>
         </Show>
         <KernelBadge kernel={kernel()} />
         <span class="spacer" />
-        <div class="presence" aria-label="People here">
+        <div class="presence">
+          <span class="sr-only">People here:</span>
           <Avatar name={props.me.name} id={props.me.id} size="sm" title={`${props.me.name} (you)`} />
           <For each={peers()}>{(p) => <Avatar name={p.user.name} color={p.user.color} size="sm" />}</For>
         </div>
         {props.actions}
-        <button type="button" class="btn btn-icon" aria-label="Keyboard shortcuts" aria-expanded={showHelp()} onClick={() => setShowHelp(!showHelp())}>
+        <button
+          type="button"
+          class="btn btn-icon"
+          aria-label="Keyboard shortcuts"
+          aria-expanded={showHelp()}
+          onClick={() => setShowHelp(!showHelp())}
+        >
           ?
         </button>
       </div>
@@ -373,12 +428,17 @@ export function NotebookView(props: NotebookViewProps) {
           </dl>
         </aside>
       </Show>
+      {/* In command mode the notebook handles keys itself (Jupyter's A/B/DD/M/Y…): an application
+          region that takes focus (tabIndex set in ref: biome does not count role=application as interactive). */}
       <div
-        ref={listEl}
+        ref={(el) => {
+          listEl = el;
+          el.tabIndex = 0;
+        }}
         class="cells"
-        role="list"
-        aria-label="Cells"
-        tabIndex={0}
+        role="application"
+        aria-label="Notebook cells. Command mode: Enter edits the selected cell, A or B inserts, D D deletes, arrows move."
+        aria-roledescription="notebook"
         onKeyDown={onKeyDown}
         onFocusOut={onFocusOut}
       >

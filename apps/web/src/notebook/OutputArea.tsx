@@ -21,14 +21,16 @@ export function AnsiText(props: { text: string; class?: string }) {
   const spans = () => parseAnsi(applyCarriageReturns(props.text));
   return (
     <pre class={props.class ?? "output-text"}>
-      <For each={spans()}>{(s) => (Object.keys(s.style).length ? <span style={ansiCss(s.style)}>{s.text}</span> : s.text)}</For>
+      <For each={spans()}>
+        {(s) => (Object.keys(s.style).length ? <span style={ansiCss(s.style)}>{s.text}</span> : s.text)}
+      </For>
     </pre>
   );
 }
 
 function ErrorView(props: { output: ErrorOutput }) {
   return (
-    <div class="output-error" role="group" aria-label={`Error: ${props.output.ename}`}>
+    <div class="output-error">
       <AnsiText text={tracebackText(props.output)} class="output-text output-traceback" />
     </div>
   );
@@ -38,11 +40,13 @@ function Html(props: { html: string; class: string }) {
   return <div class={props.class} innerHTML={props.html} />;
 }
 
-function DataView(props: { output: DataOutput }) {
+function DataOutputView(props: { output: DataOutput }) {
   const mime = () => pickMime(props.output.data);
   const payload = () => props.output.data[mime() ?? ""];
   return (
-    <Switch fallback={<p class="muted small">[output of type {Object.keys(props.output.data).join(", ")} cannot be shown]</p>}>
+    <Switch
+      fallback={<p class="muted small">[output of type {Object.keys(props.output.data).join(", ")} cannot be shown]</p>}
+    >
       <Match when={mime() === "text/html"}>
         <Html class="output-html" html={sanitizeHtml(joinText(payload()))} />
       </Match>
@@ -75,10 +79,19 @@ export function OutputView(props: { output: Output }) {
   return (
     <Switch>
       <Match when={props.output.output_type === "stream" && props.output}>
-        {(o) => <AnsiText text={joinText((o() as { text: unknown }).text)} class={`output-text stream-${(o() as { name: string }).name}`} />}
+        {(o) => (
+          <AnsiText
+            text={joinText((o() as { text: unknown }).text)}
+            class={`output-text stream-${(o() as { name: string }).name}`}
+          />
+        )}
       </Match>
-      <Match when={props.output.output_type === "error" && props.output}>{(o) => <ErrorView output={o() as ErrorOutput} />}</Match>
-      <Match when={"data" in props.output && props.output}>{(o) => <DataView output={o() as DataOutput} />}</Match>
+      <Match when={props.output.output_type === "error" && props.output}>
+        {(o) => <ErrorView output={o() as ErrorOutput} />}
+      </Match>
+      <Match when={"data" in props.output && props.output}>
+        {(o) => <DataOutputView output={o() as DataOutput} />}
+      </Match>
     </Switch>
   );
 }
@@ -111,10 +124,13 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
   // never forcing a layout).
   let lastHeight = 0;
   const [holdHeight, setHoldHeight] = createSignal(0);
-  const sizes = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
-    const h = entries[entries.length - 1]?.borderBoxSize?.[0]?.blockSize;
-    if (h && !holdHeight()) lastHeight = h;
-  });
+  const sizes =
+    typeof ResizeObserver === "undefined"
+      ? null
+      : new ResizeObserver((entries) => {
+          const h = entries[entries.length - 1]?.borderBoxSize?.[0]?.blockSize;
+          if (h && !holdHeight()) lastHeight = h;
+        });
   onCleanup(() => sizes?.disconnect());
   const watch = (el: HTMLDivElement) => sizes?.observe(el);
   createEffect(() => {
@@ -124,17 +140,29 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
   });
 
   return (
-    <Show when={outputs().length} fallback={<div class="outputs-placeholder" style={{ height: `${holdHeight()}px` }} />}>
+    <Show
+      when={outputs().length}
+      fallback={<div class="outputs-placeholder" style={{ height: `${holdHeight()}px` }} />}
+    >
       <div class="outputs" ref={watch} style={{ "min-height": holdHeight() ? `${holdHeight()}px` : undefined }}>
         <div class="prompt prompt-out" aria-hidden="true">
           <Show when={outputs().some((o) => o.output_type === "execute_result")}>[{props.executionCount ?? " "}]:</Show>
         </div>
-        <div class={`output-stack ${long() && !expanded() ? "collapsed" : ""}`} tabIndex={long() && !expanded() ? 0 : undefined} aria-label="Cell output" role="region">
+        <section
+          class={`output-stack ${long() && !expanded() ? "collapsed" : ""}`}
+          tabIndex={long() && !expanded() ? 0 : undefined}
+          aria-label="Cell output"
+        >
           <For each={outputs()}>{(o) => <OutputView output={o} />}</For>
-        </div>
+        </section>
       </div>
       <Show when={long()}>
-        <button type="button" class="btn-link output-toggle" aria-expanded={expanded()} onClick={() => setExpanded(!expanded())}>
+        <button
+          type="button"
+          class="btn-link output-toggle"
+          aria-expanded={expanded()}
+          onClick={() => setExpanded(!expanded())}
+        >
           {expanded() ? "Collapse output" : "Show all output"}
         </button>
       </Show>

@@ -34,10 +34,13 @@ export function SharePanel(props: { notebookId: string; canManage: boolean }) {
   const active = () => (links() ?? []).filter((l) => !l.revokedAt);
 
   return (
-    <div class="side-panel" aria-labelledby="share-title">
+    <section class="side-panel" aria-labelledby="share-title">
       <h2 id="share-title">Share read-only</h2>
       <p class="muted small">Anyone with a link sees the notebook live, with its outputs, but cannot edit or run it.</p>
-      <Show when={props.canManage} fallback={<p class="muted small">Editors of this project can create share links.</p>}>
+      <Show
+        when={props.canManage}
+        fallback={<p class="muted small">Editors of this project can create share links.</p>}
+      >
         <form class="inline-form" onSubmit={create}>
           <label class="field-inline">
             <span>Expires</span>
@@ -58,7 +61,13 @@ export function SharePanel(props: { notebookId: string; canManage: boolean }) {
         {(url) => (
           <div class="notice notice-success stack-sm" role="status">
             <span>Link created. Copy it now: it is shown only once.</span>
-            <input class="input input-sm mono" readOnly value={url()} aria-label="New share link" onFocus={(e) => e.currentTarget.select()} />
+            <input
+              class="input input-sm mono"
+              readOnly
+              value={url()}
+              aria-label="New share link"
+              onFocus={(e) => e.currentTarget.select()}
+            />
             <div class="inline-form">
               <button
                 type="button"
@@ -84,7 +93,8 @@ export function SharePanel(props: { notebookId: string; canManage: boolean }) {
               <li class="row row-wrap">
                 <span class="mono">{link.prefix}…</span>
                 <span class="muted small">
-                  {formatDate(link.createdAt)} · {link.expiresAt ? `expires ${formatDate(link.expiresAt)}` : "no expiry"}
+                  {formatDate(link.createdAt)} ·{" "}
+                  {link.expiresAt ? `expires ${formatDate(link.expiresAt)}` : "no expiry"}
                 </span>
                 <span class="spacer" />
                 <ConfirmButton
@@ -104,6 +114,6 @@ export function SharePanel(props: { notebookId: string; canManage: boolean }) {
           </For>
         </ul>
       </Show>
-    </div>
+    </section>
   );
 }

@@ -84,7 +84,8 @@ export function cellToJson(cell: CellMap): CellJson {
     json.execution_count = cell.get("execution_count") ?? null;
   }
   const attachments = cell.get("attachments");
-  if (attachments !== undefined) json.attachments = attachments instanceof Y.AbstractType ? attachments.toJSON() : attachments;
+  if (attachments !== undefined)
+    json.attachments = attachments instanceof Y.AbstractType ? attachments.toJSON() : attachments;
   return json;
 }
 
@@ -94,7 +95,12 @@ export function indexOfCell(doc: Y.Doc, id: string): number {
   return -1;
 }
 
-export function insertCell(doc: Y.Doc, index: number, cell: Partial<CellJson> & { cell_type: CellType }, origin?: unknown): string {
+export function insertCell(
+  doc: Y.Doc,
+  index: number,
+  cell: Partial<CellJson> & { cell_type: CellType },
+  origin?: unknown,
+): string {
   const m = createCell(cell);
   doc.transact(() => cellsOf(doc).insert(Math.max(0, Math.min(index, cellsOf(doc).length)), [m]), origin);
   return m.get("id");

@@ -49,48 +49,62 @@ function NotebookRoom(props: { notebookId: string }) {
             <div class="notebook-layout" classList={{ "with-panel": !!panel() }}>
               <Show when={conn()} keyed>
                 {(c) => (
-              <NotebookView
-                notebookId={props.notebookId}
-                conn={c}
-                readOnly={!canEdit}
-                me={{ id: user()?.id, name: user()?.name ?? "Me" }}
-                title={
-                  <>
-                    <nav class="crumbs" aria-label="Breadcrumb">
-                      <A href={`/projects/${i().project.id}`}>{i().project.name}</A>
-                      <span aria-hidden="true">/</span>
-                    </nav>
-                    <h1 class="nb-name">
-                      <InlineRename
-                        value={i().notebook.name}
-                        label="notebook"
-                        canEdit={canEdit}
-                        onSave={async (name) => {
-                          try {
-                            const updated = await api.renameNotebook(props.notebookId, name);
-                            mutate({ project: i().project, notebook: updated });
-                          } catch (err) {
-                            setError(messageOf(err));
-                          }
-                        }}
-                      />
-                    </h1>
-                  </>
-                }
-                actions={
-                  <>
-                    <a class="btn btn-ghost" href={api.exportUrl(props.notebookId)} download={`${i().notebook.name}.ipynb`}>
-                      Export
-                    </a>
-                    <button type="button" class="btn" aria-pressed={panel() === "share"} onClick={() => toggle("share")}>
-                      Share
-                    </button>
-                    <button type="button" class="btn" aria-pressed={panel() === "history"} onClick={() => toggle("history")}>
-                      History
-                    </button>
-                  </>
-                }
-              />
+                  <NotebookView
+                    notebookId={props.notebookId}
+                    conn={c}
+                    readOnly={!canEdit}
+                    me={{ id: user()?.id, name: user()?.name ?? "Me" }}
+                    title={
+                      <>
+                        <nav class="crumbs" aria-label="Breadcrumb">
+                          <A href={`/projects/${i().project.id}`}>{i().project.name}</A>
+                          <span aria-hidden="true">/</span>
+                        </nav>
+                        <h1 class="nb-name">
+                          <InlineRename
+                            value={i().notebook.name}
+                            label="notebook"
+                            canEdit={canEdit}
+                            onSave={async (name) => {
+                              try {
+                                const updated = await api.renameNotebook(props.notebookId, name);
+                                mutate({ project: i().project, notebook: updated });
+                              } catch (err) {
+                                setError(messageOf(err));
+                              }
+                            }}
+                          />
+                        </h1>
+                      </>
+                    }
+                    actions={
+                      <>
+                        <a
+                          class="btn btn-ghost"
+                          href={api.exportUrl(props.notebookId)}
+                          download={`${i().notebook.name}.ipynb`}
+                        >
+                          Export
+                        </a>
+                        <button
+                          type="button"
+                          class="btn"
+                          aria-pressed={panel() === "share"}
+                          onClick={() => toggle("share")}
+                        >
+                          Share
+                        </button>
+                        <button
+                          type="button"
+                          class="btn"
+                          aria-pressed={panel() === "history"}
+                          onClick={() => toggle("history")}
+                        >
+                          History
+                        </button>
+                      </>
+                    }
+                  />
                 )}
               </Show>
               <Show when={panel()}>

@@ -10,7 +10,10 @@ import { api } from "../lib/api.ts";
 export function ProjectPage() {
   const params = useParams<{ projectId: string }>();
   const navigate = useNavigate();
-  const [project, { mutate }] = createResource(() => params.projectId, (id) => api.project(id));
+  const [project, { mutate }] = createResource(
+    () => params.projectId,
+    (id) => api.project(id),
+  );
   const [error, setError] = createSignal<string | null>(null);
 
   return (

@@ -42,7 +42,10 @@ export function ProjectsPage() {
       </div>
       <ErrorNote error={error() ?? (projects.error ? messageOf(projects.error) : null)} />
       <Show when={projects()} fallback={<p class="muted">Loading projects…</p>}>
-        <Show when={projects()!.length} fallback={<p class="empty muted">No projects yet. Create one to start a notebook.</p>}>
+        <Show
+          when={projects()!.length}
+          fallback={<p class="empty muted">No projects yet. Create one to start a notebook.</p>}
+        >
           <ul class="card-list" aria-label="Your projects">
             <For each={projects()}>
               {(p) => (

@@ -28,7 +28,9 @@ export function SignInPage() {
     setError(null);
     try {
       const me =
-        mode() === "signin" ? await api.login(email, password) : await api.signup(email, String(form.get("name") ?? ""), password);
+        mode() === "signin"
+          ? await api.login(email, password)
+          : await api.signup(email, String(form.get("name") ?? ""), password);
       setUser(me);
     } catch (err) {
       setError(messageOf(err));

@@ -65,7 +65,13 @@ export function TokensPage() {
               Token <strong>{s().name}</strong> created. Copy it now: it will not be shown again.
             </p>
             <div class="secret-row">
-              <input class="input mono" readOnly value={s().token} aria-label="New token secret" onFocus={(e) => e.currentTarget.select()} />
+              <input
+                class="input mono"
+                readOnly
+                value={s().token}
+                aria-label="New token secret"
+                onFocus={(e) => e.currentTarget.select()}
+              />
               <button
                 type="button"
                 class="btn"
