@@ -180,7 +180,8 @@ class NotebookRunner {
     if (!cellIds.length) return;
     const doc = await this.doc();
     doc.transact(() => {
-      for (const cell of cellsOf(doc)) if (cellIds.includes(String(cell.get("id")))) cell.set("execution_state", "idle");
+      for (const cell of cellsOf(doc))
+        if (cellIds.includes(String(cell.get("id")))) cell.set("execution_state", "idle");
     }, SERVER_ORIGIN);
   }
 
@@ -432,7 +433,11 @@ export class Executor {
       doc.release();
     }
     await r.ensureKernel(owner, req.kernelspec);
-    r.enqueue(ids, { user: owner.user, clientId: req.clientId, allowStdin: req.allowStdin ?? req.clientId !== undefined });
+    r.enqueue(ids, {
+      user: owner.user,
+      clientId: req.clientId,
+      allowStdin: req.allowStdin ?? req.clientId !== undefined,
+    });
     return ids;
   }
 
@@ -511,6 +516,7 @@ function selectCells(doc: Y.Doc, req: ExecuteRequest): string[] {
   }
   if (req.cells === "all") return ids(cells);
   const at = cells.findIndex((c) => c.get("id") === req.cellId);
-  if (at < 0) throw new UnknownCellError(req.cellId ? `No cell with id '${req.cellId}'` : `"${req.cells}" needs a cellId`);
+  if (at < 0)
+    throw new UnknownCellError(req.cellId ? `No cell with id '${req.cellId}'` : `"${req.cells}" needs a cellId`);
   return ids(req.cells === "above" ? cells.slice(0, at) : cells.slice(at));
 }

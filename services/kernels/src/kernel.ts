@@ -257,7 +257,12 @@ export class Kernel extends EventEmitter<Events> {
   }
 
   /** Sends a request and waits for its reply on the same channel. */
-  request(channel: "shell" | "control", msg: RawMessage, timeoutMs: number, runtime = this.runtime): Promise<RawMessage> {
+  request(
+    channel: "shell" | "control",
+    msg: RawMessage,
+    timeoutMs: number,
+    runtime = this.runtime,
+  ): Promise<RawMessage> {
     if (!runtime || runtime.ending) return Promise.reject(new KernelDiedError("The kernel is not running"));
     const id = msg.header.msg_id;
     return new Promise<RawMessage>((resolve, reject) => {
@@ -318,14 +323,13 @@ export class Kernel extends EventEmitter<Events> {
     const alive = runtime.child.exitCode === null && runtime.child.signalCode === null;
     runtime.ending = true;
     if (alive) {
-      runtime.sockets
-        .send("control", this.message("shutdown_request", { restart }))
-        .catch(() => {});
+      runtime.sockets.send("control", this.message("shutdown_request", { restart })).catch(() => {});
       const grace = this.timings.shutdownGraceMs;
       const timedOut = (ms: number) => new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref());
       if (await Promise.race([runtime.exited.then(() => false), timedOut(grace)])) {
         signalGroup(runtime.child, "SIGTERM");
-        if (await Promise.race([runtime.exited.then(() => false), timedOut(grace)])) signalGroup(runtime.child, "SIGKILL");
+        if (await Promise.race([runtime.exited.then(() => false), timedOut(grace)]))
+          signalGroup(runtime.child, "SIGKILL");
       }
     }
     await this.endRuntime(runtime, true);

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type ExecuteRequest, Executor, type OpenDoc } from "./executor.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
-import { type KernelSpec, Kernelspecs, type KernelspecSource } from "./kernelspecs.ts";
+import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
 import type { PrepareLaunch } from "./launch.ts";
 import { KernelManager, type KernelOwner, type MintToken } from "./manager.ts";
 import { type JupyterSession, Sessions } from "./sessions.ts";
@@ -65,7 +65,13 @@ export interface Kernels {
   restart(id: string): Promise<KernelInfo>;
   shutdown(id: string): Promise<boolean>;
   /** Takes an authorized `/api/kernels/:id/channels` upgrade; `canSend` false makes a watch-only socket. */
-  handleChannelsUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, kernelId: string, canSend: boolean): boolean;
+  handleChannelsUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    kernelId: string,
+    canSend: boolean,
+  ): boolean;
 
   sessions: {
     list(): JupyterSession[];
@@ -114,7 +120,10 @@ export function createKernels(o: KernelsOptions): Kernels {
     idleTimeoutMs: o.idleTimeoutMs ?? 0,
     hooks,
     mintToken: o.mintToken,
-    apiUrl: o.apiUrl,
+    // Read late: the server knows its address only once it listens.
+    get apiUrl() {
+      return o.apiUrl;
+    },
     runAs: o.runAs,
   });
   const executor = new Executor(

@@ -25,7 +25,9 @@ export interface LaunchContribution {
  * Lets other services shape a kernel process (environments: interpreter and GPU allocation;
  * tracking: MLFLOW_* variables). Called before every process start, restarts included.
  */
-export type PrepareLaunch = (ctx: LaunchContext) => LaunchContribution | undefined | Promise<LaunchContribution | undefined>;
+export type PrepareLaunch = (
+  ctx: LaunchContext,
+) => LaunchContribution | undefined | Promise<LaunchContribution | undefined>;
 
 /** What a kernel process gets from Tandem about where it runs (the scoped token included). */
 export interface KernelIdentity {

@@ -23,7 +23,7 @@ export type MintToken = (req: {
   userId: string;
   projectId?: string;
   name: string;
-}) => Promise<{ token: string; revoke(): Promise<void> }>;
+}) => Promise<{ token: string; revoke(): Promise<void> } | undefined>;
 
 export interface ManagerOptions {
   specs: Kernelspecs;
