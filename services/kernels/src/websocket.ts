@@ -56,7 +56,8 @@ class KernelBridge {
   constructor(private readonly kernel: Kernel) {
     const onMessage = (channel: Channel, msg: RawMessage) => this.fromKernel(channel, msg);
     const onState = (state: KernelState) => {
-      if (state === "restarting" || state === "dead" || state === "starting") this.broadcastStatus(state);
+      // Not "restarting": @jupyterlab/services reads it as an auto-restart and reconnects.
+      if (state === "dead" || state === "starting") this.broadcastStatus(state);
     };
     kernel.on("message", onMessage);
     kernel.on("state", onState);

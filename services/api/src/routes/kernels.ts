@@ -20,8 +20,6 @@ import { errorResponses, json, noContent, secured } from "../openapi.ts";
 
 const tags = ["jupyter"];
 const KernelIdParam = z.object({ id: z.string() });
-const optionalJson = <T extends z.ZodType>(schema: T) =>
-  ({ body: { required: false, content: { "application/json": { schema } } } }) as const;
 
 const listSpecs = createRoute({
   method: "get",
@@ -45,7 +43,6 @@ const startKernel = createRoute({
   tags,
   summary: "Start a kernel (Jupyter Server API)",
   security: secured,
-  request: optionalJson(StartKernelBody),
   responses: { 201: json(JupyterKernel, "Started"), ...errorResponses },
 });
 const getKernel = createRoute({
@@ -98,7 +95,6 @@ const createSession = createRoute({
   tags,
   summary: "Create a session, starting its kernel (Jupyter Server API)",
   security: secured,
-  request: optionalJson(CreateSessionBody),
   responses: { 201: json(JupyterSession, "Created"), ...errorResponses },
 });
 const getSession = createRoute({
@@ -116,7 +112,7 @@ const patchSession = createRoute({
   tags,
   summary: "Rename a session or change its kernel (Jupyter Server API)",
   security: secured,
-  request: { params: KernelIdParam, ...optionalJson(UpdateSessionBody) },
+  request: { params: KernelIdParam },
   responses: { 200: json(JupyterSession, "Updated"), ...errorResponses },
 });
 const deleteSession = createRoute({
