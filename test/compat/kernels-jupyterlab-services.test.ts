@@ -31,7 +31,9 @@ afterAll(async () => {
 async function run(kernel: import("@jupyterlab/services").Kernel.IKernelConnection, code: string) {
   const outputs: { type: string; content: Record<string, unknown> }[] = [];
   const future = kernel.requestExecute({ code });
-  future.onIOPub = (msg) => outputs.push({ type: msg.header.msg_type, content: msg.content as Record<string, unknown> });
+  future.onIOPub = (msg) => {
+    outputs.push({ type: msg.header.msg_type, content: msg.content as Record<string, unknown> });
+  };
   const reply = await future.done;
   return { reply, outputs };
 }
@@ -93,7 +95,12 @@ describe("@jupyterlab/services against Tandem", () => {
     const kernelManager = new KernelManager({ serverSettings: settings });
     const sessions = new SessionManager({ serverSettings: settings, kernelManager });
     await sessions.ready;
-    const session = await sessions.startNew({ path: "analysis.ipynb", name: "analysis.ipynb", type: "notebook", kernel: { name: "python3" } });
+    const session = await sessions.startNew({
+      path: "analysis.ipynb",
+      name: "analysis.ipynb",
+      type: "notebook",
+      kernel: { name: "python3" },
+    });
     const { reply } = await run(session.kernel!, "1+1");
     expect(reply.content.status).toBe("ok");
     await session.shutdown();

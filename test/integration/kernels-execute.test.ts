@@ -1,6 +1,6 @@
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { addCodeCell, type Client, connect, until } from "./collab-clients.ts";
 import { pythonKernelspecs } from "./kernel-fixture.ts";
 
@@ -37,7 +37,8 @@ function cell(doc: Y.Doc, id: string): Y.Map<unknown> {
   if (!found) throw new Error(`no cell ${id}`);
   return found;
 }
-const outputs = (doc: Y.Doc, id: string) => ((cell(doc, id).get("outputs") as Y.Array<unknown>)?.toJSON() ?? []) as any[];
+const outputs = (doc: Y.Doc, id: string) =>
+  ((cell(doc, id).get("outputs") as Y.Array<unknown>)?.toJSON() ?? []) as any[];
 const idle = (doc: Y.Doc, id: string) =>
   cell(doc, id).get("execution_state") === "idle" && cell(doc, id).get("execution_count") !== null;
 const kernelState = (doc: Y.Doc) => doc.getMap("tandem_kernel").get("state");
@@ -58,7 +59,10 @@ describe("execution into the shared document", () => {
     const nb = await notebook("outputs");
     const writer = await withCells(nb, [
       // Flushed, so stdout and stderr arrive in this order (ipykernel buffers each apart).
-      ["stream", "import sys\nprint('a'); print('b', flush=True)\nprint('oops', file=sys.stderr, flush=True)\nprint('c')"],
+      [
+        "stream",
+        "import sys\nprint('a'); print('b', flush=True)\nprint('oops', file=sys.stderr, flush=True)\nprint('c')",
+      ],
       ["rich", "from IPython.display import display, HTML\ndisplay(HTML('<b>hi</b>'))\n6*7"],
       ["error", "1/0"],
       ["clear", "from IPython.display import clear_output\nprint('gone')\nclear_output(wait=True)\nprint('kept')"],
@@ -84,9 +88,7 @@ describe("execution into the shared document", () => {
     expect(rich[1]).toMatchObject({ output_type: "execute_result", data: { "text/plain": "42" } });
     expect(rich[1].execution_count).toBe(cell(d, "rich").get("execution_count"));
     expect(outputs(d, "clear")).toEqual([{ output_type: "stream", name: "stdout", text: "kept\n" }]);
-    expect(outputs(d, "show")).toEqual([
-      { output_type: "display_data", data: { "text/plain": "'v2'" }, metadata: {} },
-    ]);
+    expect(outputs(d, "show")).toEqual([{ output_type: "display_data", data: { "text/plain": "'v2'" }, metadata: {} }]);
     expect(outputs(d, "update")).toEqual([]);
     expect(cell(d, "stream").get("execution_count")).toBe(1);
 
@@ -125,7 +127,11 @@ describe("execution into the shared document", () => {
     writer.destroy();
 
     // Nobody is watching now; the run goes on and lands in the server's document.
-    await until(async () => (await owner.client.get(`/api/notebooks/${nb}/kernel`)).body.running === null, "the run to end", 30_000);
+    await until(
+      async () => (await owner.client.get(`/api/notebooks/${nb}/kernel`)).body.running === null,
+      "the run to end",
+      30_000,
+    );
     const late = connect(server.url, nb, { token: owner.token });
     await late.synced();
     expect(outputs(late.doc, "slow")).toEqual([{ output_type: "stream", name: "stdout", text: "0\n1\n2\n3\n4\n" }]);
@@ -136,7 +142,10 @@ describe("execution into the shared document", () => {
 
   it("interrupts a sleeping cell", async () => {
     const nb = await notebook("interrupt");
-    const writer = await withCells(nb, [["sleep", "import time\nprint('sleeping', flush=True)\ntime.sleep(60)"], ["after", "1"]]);
+    const writer = await withCells(nb, [
+      ["sleep", "import time\nprint('sleeping', flush=True)\ntime.sleep(60)"],
+      ["after", "1"],
+    ]);
     await execute(nb, { cells: "all" });
     await until(() => outputs(writer.doc, "sleep").length > 0, "the cell to start sleeping", 30_000);
     expect((await owner.client.post(`/api/notebooks/${nb}/kernel/interrupt`)).status).toBe(204);
@@ -227,11 +236,19 @@ describe("execution into the shared document", () => {
     await execute(nb, { cells: ["ask"], clientId: writer.doc.clientID });
     const kernelMap = writer.doc.getMap<any>("tandem_kernel");
     await until(() => Boolean(kernelMap.get("input_request")), "the prompt", 30_000);
-    expect(kernelMap.get("input_request")).toMatchObject({ cellId: "ask", prompt: "Name? ", clientId: writer.doc.clientID });
+    expect(kernelMap.get("input_request")).toMatchObject({
+      cellId: "ask",
+      prompt: "Name? ",
+      clientId: writer.doc.clientID,
+    });
     expect((await viewer.client.post(`/api/notebooks/${nb}/input`, { value: "x" })).status).toBe(403);
     expect((await owner.client.post(`/api/notebooks/${nb}/input`, { value: "Ada" })).status).toBe(204);
     await until(() => idle(writer.doc, "ask"), "the cell", 30_000);
-    expect(outputs(writer.doc, "ask").map((o) => o.text).join("")).toContain("hello Ada");
+    expect(
+      outputs(writer.doc, "ask")
+        .map((o) => o.text)
+        .join(""),
+    ).toContain("hello Ada");
     expect(kernelMap.get("input_request")).toBeUndefined();
     writer.destroy();
     await owner.client.delete(`/api/notebooks/${nb}/kernel`);

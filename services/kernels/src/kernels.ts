@@ -96,6 +96,8 @@ export interface Kernels {
     shutdown(notebookId: string): Promise<boolean>;
     answerInput(notebookId: string, userId: string, value: string): Promise<boolean>;
   };
+  /** Counts for health pages and tests. */
+  stats(): { running: number; pooled: number };
   close(): Promise<void>;
 }
 
@@ -208,6 +210,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       shutdown: (notebookId) => executor.shutdown(notebookId),
       answerInput: (notebookId, userId, value) => executor.answerInput(notebookId, userId, value),
     },
+    stats: () => ({ running: manager.list().length, pooled: manager.pooledCount() }),
     async close() {
       channels.close();
       await executor.close();

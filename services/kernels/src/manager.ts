@@ -71,6 +71,10 @@ export class KernelManager {
     return this.kernels.get(id)?.kernel;
   }
 
+  pooledCount(): number {
+    return [...this.pool.values()].reduce((n, l) => n + l.length, 0);
+  }
+
   ownerOf(id: string): KernelOwner | undefined {
     return this.kernels.get(id)?.owner;
   }
