@@ -10,7 +10,9 @@ import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
+import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -60,7 +62,9 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     .route("/", tokenRoutes(deps))
     .route("/", projectRoutes(deps))
     .route("/", notebookRoutes(deps))
-    .route("/", collabRoutes(deps));
+    .route("/", collabRoutes(deps))
+    .route("/", kernelRoutes(deps))
+    .route("/", notebookKernelRoutes(deps));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

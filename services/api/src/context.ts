@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
+import type { Kernels } from "@tandem/kernels";
 import { ErrorCode } from "@tandem/protocol";
 import type { Context } from "hono";
 import type { Logger } from "pino";
@@ -25,6 +26,8 @@ export interface ApiDeps {
   config: ApiConfig;
   /** Notebook documents: creation, import/export, versions, share links. */
   collab: Collab;
+  /** Kernels: the Jupyter-compatible API and notebooks' execution. */
+  kernels: Kernels;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

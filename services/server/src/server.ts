@@ -1,12 +1,16 @@
+import { execFileSync } from "node:child_process";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { bootstrapAdmin, createApi } from "@tandem/api";
+import { bootstrapAdmin, createApi, createToken, revokeToken } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
+import { createKernels, type Kernels } from "@tandem/kernels";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
+import { kernelsUpgrade } from "./kernels-upgrade.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
 
@@ -21,6 +25,8 @@ export interface TandemServer {
   log: Logger;
   /** The collaboration service (notebook documents). */
   collab: Collab;
+  /** The kernel gateway (kernelspecs, kernels, notebook execution). */
+  kernels: Kernels;
   close(): Promise<void>;
 }
 
@@ -50,10 +56,37 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     compactEvery: config.collabCompactEvery,
   });
 
+  const kernelsLog = log.child({ service: "kernels" });
+  const dataDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), `tandem-${process.pid}`) : config.dataDir;
+  // Filled in once the server listens (the port may be picked then).
+  let apiUrl = config.publicUrl?.replace(/\/$/, "");
+  const kernels = createKernels({
+    log: kernelsLog,
+    runtimeDir: join(dataDir, "runtime"),
+    workDir: join(dataDir, "work"),
+    kernelspecDirs: config.kernelspecPath,
+    defaultKernelspec: config.defaultKernelspec,
+    openDoc: (notebookId) => collab.open(notebookId),
+    get apiUrl() {
+      return apiUrl;
+    },
+    poolSize: config.kernelPoolSize,
+    idleTimeoutMs: config.kernelIdleTimeout * 1000,
+    streamOutputLimit: config.streamOutputLimit,
+    runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
+    // A kernel's token reaches only its notebook's project; it is revoked when the kernel ends.
+    mintToken: async ({ userId, projectId, name }) => {
+      if (!projectId) return undefined;
+      const created = await createToken(database.db, { userId, projectId, name });
+      return { token: created.token, revoke: async () => void (await revokeToken(database.db, userId, created.id)) };
+    },
+  });
+
   const app = createApi({
     db: database.db,
     log,
     collab,
+    kernels,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -64,8 +97,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   mountWebApp(app, config.webDist);
 
-  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab)];
+  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab), kernelsUpgrade(database.db, kernels)];
   const server = createAdaptorServer({ fetch: app.fetch });
+  // No Nagle: small kernel and sync messages must not wait for a delayed ACK.
+  server.on("connection", (socket) => socket.setNoDelay(true));
   server.on("upgrade", async (req, socket, head) => {
     try {
       for (const handle of upgrades) if (await handle(req, socket, head)) return;
@@ -83,6 +118,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  apiUrl ??= `${url}/api`;
   log.info({ url, database: database.kind }, "listening");
 
   let closing: Promise<void> | undefined;
@@ -94,9 +130,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     database,
     log,
     collab,
+    kernels,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Kernels first: their last outputs land in the rooms before those flush.
+        await kernels.close();
         // Rooms flush their logs before the database goes away.
         await collab.close();
         (server as import("node:http").Server).closeAllConnections?.();
@@ -107,4 +146,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return closing;
     },
   };
+}
+
+/** uid/gid of the OS user kernels run as. */
+function osUser(name: string): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
 }

@@ -2,5 +2,6 @@ export * from "./auth.ts";
 export * from "./collab.ts";
 export * from "./common.ts";
 export * from "./errors.ts";
+export * from "./kernels.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
