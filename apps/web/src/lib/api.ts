@@ -118,8 +118,12 @@ export const api = {
   restoreVersion: (notebookId: string, versionId: string) =>
     request<ReplacedDocument>("POST", `/notebooks/${notebookId}/versions/${versionId}/restore`),
 
-  execute: (notebookId: string, cells: ExecuteTarget) =>
-    request<unknown>("POST", `/notebooks/${notebookId}/execute`, { cells }),
+  /** Queues cells on the notebook's kernel; `clientId` (this browser's Yjs client) receives input() prompts. */
+  execute: (notebookId: string, cells: ExecuteTarget, opts: { cellId?: string; clientId?: number } = {}) =>
+    request<unknown>("POST", `/notebooks/${notebookId}/execute`, { cells, ...opts, allowStdin: opts.clientId !== undefined }),
+  /** Answers the running cell's input() prompt. */
+  input: (notebookId: string, value: string) => request<void>("POST", `/notebooks/${notebookId}/input`, { value }),
   interrupt: (notebookId: string) => request<unknown>("POST", `/notebooks/${notebookId}/kernel/interrupt`),
-  restart: (notebookId: string) => request<unknown>("POST", `/notebooks/${notebookId}/kernel/restart`),
+  restart: (notebookId: string, runAll = false) =>
+    request<unknown>("POST", `/notebooks/${notebookId}/kernel/restart`, runAll ? { runAll } : {}),
 };

@@ -9,7 +9,8 @@ import type { PeerState } from "../lib/presence.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
 import { whenNearViewport } from "../lib/visibility.ts";
 import { CellEditor } from "./CellEditor.tsx";
-import { type CellMap, type CellType, executionStateOf, sourceOf } from "./doc.ts";
+import { type CellMap, type CellType, executionStateOf, type InputRequest, sourceOf } from "./doc.ts";
+import { InputPrompt } from "./InputPrompt.tsx";
 import { OutputArea } from "./OutputArea.tsx";
 
 export interface CellViewProps {
@@ -27,6 +28,10 @@ export interface CellViewProps {
   onEnterEdit: () => void;
   onCommand: (cmd: NotebookCommand, view?: EditorView) => void;
   registerEditor: (view: EditorView | null) => void;
+  /** The kernel's input() prompt when it is this cell's. */
+  inputRequest: InputRequest | null;
+  inputIsMine: boolean;
+  onInput: (value: string) => Promise<void>;
 }
 
 /** Reads a Y.Map key as a signal that follows remote changes. */
@@ -159,7 +164,11 @@ export function CellView(props: CellViewProps) {
             </Show>
           )}
         </Show>
+        <Show when={props.inputRequest} keyed>
+          {(req) => <InputPrompt request={req} mine={props.inputIsMine} onAnswer={props.onInput} />}
+        </Show>
       </div>
     </article>
   );
 }
+

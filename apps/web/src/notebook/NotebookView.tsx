@@ -2,7 +2,7 @@ import type { EditorView } from "@codemirror/view";
 import { createEffect, createMemo, createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar.tsx";
 import { messageOf } from "../components/ErrorNote.tsx";
-import { api, type ExecuteTarget } from "../lib/api.ts";
+import { ApiError, api, type ExecuteTarget } from "../lib/api.ts";
 import { type ChordState, commandModeCommand, type NotebookCommand, SHORTCUTS } from "../lib/keyboard.ts";
 import { colorFor, lightColor } from "../lib/presence.ts";
 import { CellView } from "./CellView.tsx";
@@ -133,10 +133,14 @@ export function NotebookView(props: NotebookViewProps) {
   const run = async (target: ExecuteTarget) => {
     if (props.readOnly) return;
     try {
-      await api.execute(props.notebookId, target);
+      await api.execute(props.notebookId, target, { clientId: doc.clientID, cellId: idAt(activeIndex()) ?? undefined });
       setMessage(null);
     } catch (err) {
-      say(`Could not run: ${messageOf(err)}`);
+      say(
+        err instanceof ApiError && err.status === 404 && err.code === "http_error"
+          ? "Running cells needs the kernel gateway, which this server does not have."
+          : `Could not run: ${messageOf(err)}`,
+      );
     }
   };
 
@@ -483,6 +487,15 @@ export function NotebookView(props: NotebookViewProps) {
                   onCommand={(cmd, view) => {
                     setActiveId(id);
                     command(cmd, view);
+                  }}
+                  inputRequest={kernel().inputRequest?.cellId === id ? kernel().inputRequest : null}
+                  inputIsMine={kernel().inputRequest?.clientId === doc.clientID}
+                  onInput={async (value) => {
+                    try {
+                      await api.input(props.notebookId, value);
+                    } catch (err) {
+                      say(`Could not send input: ${messageOf(err)}`);
+                    }
                   }}
                   registerEditor={(view) => {
                     if (view) editors.set(id, view);

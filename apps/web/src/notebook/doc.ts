@@ -198,8 +198,18 @@ export type KernelStatus = "unknown" | "starting" | "idle" | "busy" | "dead" | "
 /** The root map where the kernel gateway shows the notebook's kernel (services/kernels). */
 export const KERNEL_MAP = "tandem_kernel";
 
+/** An input() prompt of the running cell, addressed to the browser that ran it. */
+export interface InputRequest {
+  cellId: string;
+  prompt: string;
+  password: boolean;
+  clientId: number | null;
+  userId: string | null;
+}
+
 export interface KernelInfo {
   status: KernelStatus;
+  inputRequest: InputRequest | null;
   displayName: string | null;
   /** Why the kernel died or could not start. */
   reason: string | null;
@@ -209,8 +219,10 @@ export interface KernelInfo {
 export function kernelInfoOf(doc: Y.Doc): KernelInfo {
   const map = doc.share.has(KERNEL_MAP) ? doc.getMap<any>(KERNEL_MAP) : null;
   const state = map?.get("state");
+  const input = map?.get("input_request");
   return {
     status: typeof state === "string" ? (state as KernelStatus) : "unknown",
+    inputRequest: input && typeof input === "object" && typeof input.cellId === "string" ? (input as InputRequest) : null,
     displayName: typeof map?.get("display_name") === "string" ? map.get("display_name") : null,
     reason: typeof map?.get("reason") === "string" ? map.get("reason") : null,
   };

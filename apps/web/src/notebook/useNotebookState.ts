@@ -27,7 +27,11 @@ export function usePeers(awareness: Awareness, selfUserId?: string): () => PeerS
 /** The kernel's state as published in the document by the kernel gateway. */
 export function useKernel(doc: Y.Doc): () => KernelInfo {
   const [info, setInfo] = createSignal<KernelInfo>(kernelInfoOf(doc), {
-    equals: (a, b) => a.status === b.status && a.displayName === b.displayName && a.reason === b.reason,
+    equals: (a, b) =>
+      a.status === b.status &&
+      a.displayName === b.displayName &&
+      a.reason === b.reason &&
+      JSON.stringify(a.inputRequest) === JSON.stringify(b.inputRequest),
   });
   const map = doc.getMap(KERNEL_MAP);
   const onChange = () => setInfo(kernelInfoOf(doc));
