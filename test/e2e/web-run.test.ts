@@ -65,4 +65,22 @@ describe("running cells from the browser (real kernel)", () => {
     await a.context().close();
     await b.context().close();
   });
+
+  it("input() asks the person who ran the cell; the others see it waiting", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Input" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("name = input('Your name? ')\nprint('hi', name)");
+    await a.keyboard.press("Control+Enter");
+
+    await a.getByLabel("Your name?").waitFor();
+    await b.getByText("Waiting for input").waitFor();
+    expect(await b.getByLabel("Your name?").count()).toBe(0);
+    await a.getByLabel("Your name?").fill("Ada");
+    await a.keyboard.press("Enter");
+    for (const page of [a, b]) await page.locator(".stream-stdout", { hasText: "hi Ada" }).waitFor();
+    await a.context().close();
+    await b.context().close();
+  });
 });
