@@ -120,7 +120,11 @@ export const api = {
 
   /** Queues cells on the notebook's kernel; `clientId` (this browser's Yjs client) receives input() prompts. */
   execute: (notebookId: string, cells: ExecuteTarget, opts: { cellId?: string; clientId?: number } = {}) =>
-    request<unknown>("POST", `/notebooks/${notebookId}/execute`, { cells, ...opts, allowStdin: opts.clientId !== undefined }),
+    request<unknown>("POST", `/notebooks/${notebookId}/execute`, {
+      cells,
+      ...opts,
+      allowStdin: opts.clientId !== undefined,
+    }),
   /** Answers the running cell's input() prompt. */
   input: (notebookId: string, value: string) => request<void>("POST", `/notebooks/${notebookId}/input`, { value }),
   interrupt: (notebookId: string) => request<unknown>("POST", `/notebooks/${notebookId}/kernel/interrupt`),

@@ -171,4 +171,3 @@ export function CellView(props: CellViewProps) {
     </article>
   );
 }
-

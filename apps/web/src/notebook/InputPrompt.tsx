@@ -5,7 +5,11 @@ import type { InputRequest } from "./doc.ts";
  * A running cell's input() prompt: a field for the browser that ran the cell, a note for
  * everyone else (the kernel waits for that person).
  */
-export function InputPrompt(props: { request: InputRequest; mine: boolean; onAnswer: (value: string) => Promise<void> }) {
+export function InputPrompt(props: {
+  request: InputRequest;
+  mine: boolean;
+  onAnswer: (value: string) => Promise<void>;
+}) {
   const [busy, setBusy] = createSignal(false);
   return (
     <Show

@@ -222,7 +222,8 @@ export function kernelInfoOf(doc: Y.Doc): KernelInfo {
   const input = map?.get("input_request");
   return {
     status: typeof state === "string" ? (state as KernelStatus) : "unknown",
-    inputRequest: input && typeof input === "object" && typeof input.cellId === "string" ? (input as InputRequest) : null,
+    inputRequest:
+      input && typeof input === "object" && typeof input.cellId === "string" ? (input as InputRequest) : null,
     displayName: typeof map?.get("display_name") === "string" ? map.get("display_name") : null,
     reason: typeof map?.get("reason") === "string" ? map.get("reason") : null,
   };

@@ -46,7 +46,7 @@ function NotebookRoom(props: { notebookId: string }) {
         {(i) => {
           const canEdit = i().project.role !== "viewer";
           return (
-            <div class="notebook-layout" classList={{ "with-panel": !!panel() }}>
+            <div class="notebook-layout">
               <Show when={conn()} keyed>
                 {(c) => (
                   <NotebookView
@@ -108,7 +108,19 @@ function NotebookRoom(props: { notebookId: string }) {
                 )}
               </Show>
               <Show when={panel()}>
-                <aside class="notebook-side" aria-label={panel() === "share" ? "Sharing" : "History"}>
+                <aside
+                  class="notebook-side"
+                  aria-label={panel() === "share" ? "Sharing" : "History"}
+                  onKeyDown={(e) => e.key === "Escape" && setPanel(null)}
+                >
+                  <button
+                    type="button"
+                    class="btn btn-icon btn-ghost panel-close"
+                    aria-label="Close panel"
+                    onClick={() => setPanel(null)}
+                  >
+                    ✕
+                  </button>
                   <Switch>
                     <Match when={panel() === "share"}>
                       <SharePanel notebookId={props.notebookId} canManage={canEdit} />
