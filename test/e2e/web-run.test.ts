@@ -83,4 +83,31 @@ describe("running cells from the browser (real kernel)", () => {
     await a.context().close();
     await b.context().close();
   });
+
+  it("a running cell shows as running to everyone; interrupt and restart from the toolbar", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Long" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("import time\ntime.sleep(60)");
+    await a.keyboard.press("Control+Enter");
+
+    await b.locator(".cell.cell-running").waitFor();
+    await b.locator(".cell .prompt", { hasText: "[*]:" }).waitFor();
+    await a.getByRole("button", { name: "Interrupt kernel" }).click();
+    for (const page of [a, b]) {
+      await page.locator(".output-error", { hasText: "KeyboardInterrupt" }).waitFor();
+      await page.locator(".cell.cell-running").waitFor({ state: "detached" });
+    }
+
+    await a.getByRole("button", { name: "Restart kernel" }).click();
+    await b.getByRole("status", { name: /Idle/ }).waitFor();
+    await a.locator(".cell .cm-content").first().click();
+    await a.keyboard.press("Control+a");
+    await a.keyboard.type("print('fresh', 'time' in dir())");
+    await a.keyboard.press("Control+Enter");
+    await b.locator(".stream-stdout", { hasText: "fresh False" }).waitFor();
+    await a.context().close();
+    await b.context().close();
+  });
 });
