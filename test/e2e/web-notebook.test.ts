@@ -174,4 +174,66 @@ describe("notebook page (real collaboration server)", () => {
     await a.context().close();
     await b.context().close();
   });
+
+  it("Jupyter's keys: Esc/Enter, A/B, M/Y, D D, Z, Shift+M, Ctrl+Shift+- and Shift+Enter on markdown", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Keys" });
+    const page = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const cells = async () => {
+      const res = await alice.client.get(`/api/notebooks/${nb.body.id}/ipynb`);
+      return res.body.cells.map((c: { cell_type: string; source: string | string[] }) => [
+        c.cell_type,
+        Array.isArray(c.source) ? c.source.join("") : c.source,
+      ]);
+    };
+    const count = (n: number) => expect.poll(async () => page.locator(".cell").count()).toBe(n);
+
+    await page.getByRole("button", { name: "Add a code cell" }).click();
+    await page.keyboard.type("first = 1\nsecond = 2");
+    await page.keyboard.press("Escape"); // command mode
+    await page.keyboard.press("b"); // insert below, selected
+    await count(2);
+    await page.keyboard.press("m"); // to markdown
+    await page.keyboard.press("Enter"); // edit
+    await page.keyboard.type("# Title");
+    await page.keyboard.press("Shift+Enter"); // render, and add a cell below (last cell)
+    await page.getByRole("heading", { name: "Title" }).waitFor();
+    await count(3);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("d");
+    await page.keyboard.press("d"); // delete the new empty cell
+    await count(2);
+    await page.keyboard.press("k"); // up to the first cell
+    await page.keyboard.press("a"); // insert above
+    await count(3);
+    await page.keyboard.press("d");
+    await page.keyboard.press("d");
+    await count(2);
+    await page.keyboard.press("z"); // undo the deletion
+    await count(3);
+    await page.keyboard.press("d");
+    await page.keyboard.press("d");
+    await count(2);
+
+    // Split the code cell at the cursor, then merge it back with Shift+M.
+    await page.locator(".cell").first().locator(".cm-content").click();
+    await page.keyboard.press("Control+Home");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Control+Shift+Minus");
+    await count(3);
+    await expect.poll(cells).toEqual([
+      ["code", "first = 1"],
+      ["code", "second = 2"],
+      ["markdown", "# Title"],
+    ]);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("k");
+    await page.keyboard.press("Shift+M");
+    await count(2);
+    await page.keyboard.press("y"); // already code: no change
+    await expect.poll(cells).toEqual([
+      ["code", "first = 1\nsecond = 2"],
+      ["markdown", "# Title"],
+    ]);
+    await page.context().close();
+  });
 });
