@@ -32,6 +32,8 @@ export interface NotebookViewProps {
   title: JSX.Element;
   /** Extra toolbar content (share, history…). */
   actions?: JSX.Element;
+  /** Ctrl+S: save a named version. */
+  onSaveVersion?: () => void;
 }
 
 /** Origin of this browser's structural edits (so they are told apart from remote ones). */
@@ -205,6 +207,7 @@ export function NotebookView(props: NotebookViewProps) {
         return;
       }
       case "save-version":
+        if (edits) props.onSaveVersion?.();
         return;
     }
     if (!edits) return;

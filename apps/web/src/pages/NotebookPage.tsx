@@ -52,6 +52,10 @@ function NotebookRoom(props: { notebookId: string }) {
                   <NotebookView
                     notebookId={props.notebookId}
                     conn={c}
+                    onSaveVersion={() => {
+                      setPanel("history");
+                      queueMicrotask(() => document.getElementById("version-name")?.focus());
+                    }}
                     readOnly={!canEdit}
                     me={{ id: user()?.id, name: user()?.name ?? "Me" }}
                     title={
