@@ -236,4 +236,25 @@ describe("notebook page (real collaboration server)", () => {
     ]);
     await page.context().close();
   });
+
+  it("edits made offline are kept, shown as offline, and sync when the connection returns", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Offline" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("online = True");
+    await b.getByText("online = True").waitFor();
+
+    await a.context().setOffline(true);
+    await a.getByText("You are offline").waitFor();
+    await a.keyboard.type("\nwritten_offline = 1");
+    await a.getByText("written_offline = 1").waitFor(); // kept locally
+    expect(await b.getByText("written_offline").count()).toBe(0);
+
+    await a.context().setOffline(false);
+    await a.getByText("You are offline").waitFor({ state: "detached", timeout: 30_000 });
+    await b.getByText("written_offline = 1").waitFor({ timeout: 30_000 });
+    await a.context().close();
+    await b.context().close();
+  }, 90_000);
 });

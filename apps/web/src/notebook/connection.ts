@@ -69,9 +69,22 @@ export function connectNotebook(notebookId: string, opts: { shareToken?: string 
       provider.shouldConnect = false;
     } else if (event.code >= 4000 && event.code < 4500 && event.reason) setClosedReason(event.reason);
   });
-  const onOnline = () => {
-    if (!provider.wsconnected && provider.shouldConnect) provider.connect();
+  // The browser knows first when the network goes: stop at once (edits stay in the local
+  // document) rather than wait for the socket to time out; reconnect when it is back.
+  let wentOffline = false;
+  const onOffline = () => {
+    if (!provider.shouldConnect) return;
+    wentOffline = true;
+    provider.disconnect();
+    setState("offline");
   };
+  const onOnline = () => {
+    if (wentOffline || (!provider.wsconnected && provider.shouldConnect)) {
+      wentOffline = false;
+      provider.connect();
+    }
+  };
+  window.addEventListener("offline", onOffline);
   window.addEventListener("online", onOnline);
 
   return {
@@ -83,6 +96,7 @@ export function connectNotebook(notebookId: string, opts: { shareToken?: string 
     replaced,
     destroy() {
       window.removeEventListener("online", onOnline);
+      window.removeEventListener("offline", onOffline);
       provider.awareness.setLocalState(null);
       provider.destroy();
       doc.destroy();
