@@ -192,6 +192,10 @@ export class KernelManager {
           this.o.log.warn({ err, kernelspec: spec.name }, "could not pre-start a kernel");
           return;
         }
+        // ipykernel's first execution pays one-off costs (compiler, history): pay them now.
+        await kernel
+          .request("shell", kernel.message("execute_request", silentCode("pass")), 10_000)
+          .catch(() => undefined);
         if (this.closed) {
           await kernel.shutdown();
           return;
@@ -241,14 +245,7 @@ export class KernelManager {
         `_tandem_os.chdir(${JSON.stringify(cwd)})\ndel _tandem_os, _tandem_json\n`;
       const reply = await kernel.request(
         "shell",
-        kernel.message("execute_request", {
-          code,
-          silent: true,
-          store_history: false,
-          user_expressions: {},
-          allow_stdin: false,
-          stop_on_error: true,
-        }),
+        kernel.message("execute_request", silentCode(code)),
         10_000,
       );
       if (reply.message().content.status !== "ok") throw new Error("could not set the kernel's environment");
@@ -306,4 +303,8 @@ export class NoSuchKernelspec extends Error {
     super(specName ? `No kernelspec named '${specName}'` : "No kernelspec is installed");
     this.name = "NoSuchKernelspec";
   }
+}
+
+function silentCode(code: string) {
+  return { code, silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true };
 }
