@@ -53,6 +53,7 @@ export class KernelManager {
   private readonly kernels = new Map<string, Record_>();
   private readonly pool = new Map<string, Kernel[]>();
   private readonly filling = new Map<string, Promise<void>>();
+  private readonly unpoolable = new Set<string>();
   private readonly cull?: NodeJS.Timeout;
   private closed = false;
   /** Says whether a kernel still has work queued (the executor's queue), so it is not culled. */
@@ -182,6 +183,7 @@ export class KernelManager {
 
   private fillPool(spec: KernelSpec) {
     if (this.o.poolSize <= 0 || this.closed || spec.language.toLowerCase() !== "python") return;
+    if (this.unpoolable.has(spec.name)) return;
     if (this.filling.has(spec.name)) return;
     const fill = (async () => {
       while (!this.closed && (this.pool.get(spec.name)?.length ?? 0) < this.o.poolSize) {
@@ -232,7 +234,13 @@ export class KernelManager {
     let contributions: LaunchContribution[] = [];
     try {
       contributions = await this.contributions(this.launchContext(kernel, owner));
-      if (contributions.some((c) => c.argv)) throw new Error("needs its own process");
+      // Hook variables (PYTHONNOUSERSITE, CUDA_VISIBLE_DEVICES, ...) may be read at interpreter start:
+      // such kernelspecs get processes of their own, and no pool.
+      if (contributions.some((c) => c.argv || Object.keys(c.env ?? {}).length)) {
+        this.unpoolable.add(spec.name);
+        for (const k of this.pool.get(spec.name)?.splice(0) ?? []) void k.shutdown();
+        throw new Error("needs its own process");
+      }
       rec.token = await this.mint(kernel, owner);
       const env: Record<string, string> = {};
       for (const c of contributions) Object.assign(env, c.env);
