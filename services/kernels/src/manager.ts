@@ -54,6 +54,7 @@ export class KernelManager {
   private readonly pool = new Map<string, Kernel[]>();
   private readonly filling = new Map<string, Promise<void>>();
   private readonly unpoolable = new Set<string>();
+  private culling?: Promise<void>;
   private readonly cull?: NodeJS.Timeout;
   private closed = false;
   /** Says whether a kernel still has work queued (the executor's queue), so it is not culled. */
@@ -63,7 +64,9 @@ export class KernelManager {
 
   constructor(private readonly o: ManagerOptions) {
     if (o.idleTimeoutMs > 0) {
-      this.cull = setInterval(() => void this.cullIdle(), Math.min(o.idleTimeoutMs / 2, 30_000));
+      this.cull = setInterval(() => {
+        this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
+      }, Math.min(o.idleTimeoutMs / 2, 30_000));
       this.cull.unref();
     }
   }
@@ -283,7 +286,8 @@ export class KernelManager {
 
   private async cullIdle() {
     const now = Date.now();
-    for (const { kernel } of this.kernels.values()) {
+    for (const { kernel } of [...this.kernels.values()]) {
+      if (this.closed) return;
       const idleFor = now - kernel.lastActivity.getTime();
       const idle = kernel.state === "idle" || kernel.state === "dead";
       if (idle && kernel.connections === 0 && idleFor > this.o.idleTimeoutMs && !this.hasPendingWork(kernel.id)) {
@@ -296,7 +300,7 @@ export class KernelManager {
   async close() {
     this.closed = true;
     clearInterval(this.cull);
-    await Promise.allSettled([...this.filling.values()]);
+    await Promise.allSettled([...this.filling.values(), this.culling]);
     const pooled = [...this.pool.values()].flat();
     this.pool.clear();
     await Promise.allSettled([
