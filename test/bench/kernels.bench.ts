@@ -235,6 +235,9 @@ async function startJupyter(specDir: string): Promise<{ url: string; token: stri
       `--IdentityProvider.token=${token}`,
       "--ServerApp.open_browser=False",
       "--allow-root",
+      // Stock Jupyter drops iopub output above 1 MB/s; measure it delivering everything, as Tandem does.
+      "--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=0",
+      "--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit=0",
       `--ServerApp.root_dir=${root}`,
     ],
     { env: { ...process.env, JUPYTER_PATH: specDir, JUPYTER_RUNTIME_DIR: root }, stdio: "ignore" },
