@@ -119,6 +119,8 @@ describe("@jupyterlab/services against Tandem", () => {
     expect((await bob.client.delete(`/api/kernels/${started.body.id}`)).status).toBe(404);
     expect((await bob.client.get("/api/kernels")).body).toEqual([]);
     expect((await server.http.get("/api/kernels")).status).toBe(401);
+    // Running code needs the editor role somewhere: bob has no project.
+    expect((await bob.client.post("/api/kernels", { name: "python3" })).status).toBe(403);
     expect((await alice.client.delete(`/api/kernels/${started.body.id}`)).status).toBe(204);
   });
 });

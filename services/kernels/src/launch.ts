@@ -27,7 +27,7 @@ export interface LaunchContribution {
  */
 export type PrepareLaunch = (
   ctx: LaunchContext,
-) => LaunchContribution | undefined | Promise<LaunchContribution | undefined>;
+) => LaunchContribution | null | undefined | Promise<LaunchContribution | null | undefined>;
 
 /** What a kernel process gets from Tandem about where it runs (the scoped token included). */
 export interface KernelIdentity {

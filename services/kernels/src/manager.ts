@@ -53,6 +53,8 @@ export class KernelManager {
   private readonly kernels = new Map<string, Record_>();
   private readonly pool = new Map<string, Kernel[]>();
   private readonly filling = new Map<string, Promise<void>>();
+  private readonly unpoolable = new Set<string>();
+  private culling?: Promise<void>;
   private readonly cull?: NodeJS.Timeout;
   private closed = false;
   /** Says whether a kernel still has work queued (the executor's queue), so it is not culled. */
@@ -62,7 +64,9 @@ export class KernelManager {
 
   constructor(private readonly o: ManagerOptions) {
     if (o.idleTimeoutMs > 0) {
-      this.cull = setInterval(() => void this.cullIdle(), Math.min(o.idleTimeoutMs / 2, 30_000));
+      this.cull = setInterval(() => {
+        this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
+      }, Math.min(o.idleTimeoutMs / 2, 30_000));
       this.cull.unref();
     }
   }
@@ -182,6 +186,7 @@ export class KernelManager {
 
   private fillPool(spec: KernelSpec) {
     if (this.o.poolSize <= 0 || this.closed || spec.language.toLowerCase() !== "python") return;
+    if (this.unpoolable.has(spec.name)) return;
     if (this.filling.has(spec.name)) return;
     const fill = (async () => {
       while (!this.closed && (this.pool.get(spec.name)?.length ?? 0) < this.o.poolSize) {
@@ -192,6 +197,10 @@ export class KernelManager {
           this.o.log.warn({ err, kernelspec: spec.name }, "could not pre-start a kernel");
           return;
         }
+        // ipykernel's first execution pays one-off costs (compiler, history): pay them now.
+        await kernel
+          .request("shell", kernel.message("execute_request", silentCode("pass")), 10_000)
+          .catch(() => undefined);
         if (this.closed) {
           await kernel.shutdown();
           return;
@@ -228,7 +237,13 @@ export class KernelManager {
     let contributions: LaunchContribution[] = [];
     try {
       contributions = await this.contributions(this.launchContext(kernel, owner));
-      if (contributions.some((c) => c.argv)) throw new Error("needs its own process");
+      // Hook variables (PYTHONNOUSERSITE, CUDA_VISIBLE_DEVICES, ...) may be read at interpreter start:
+      // such kernelspecs get processes of their own, and no pool.
+      if (contributions.some((c) => c.argv || Object.keys(c.env ?? {}).length)) {
+        this.unpoolable.add(spec.name);
+        for (const k of this.pool.get(spec.name)?.splice(0) ?? []) void k.shutdown();
+        throw new Error("needs its own process");
+      }
       rec.token = await this.mint(kernel, owner);
       const env: Record<string, string> = {};
       for (const c of contributions) Object.assign(env, c.env);
@@ -241,14 +256,7 @@ export class KernelManager {
         `_tandem_os.chdir(${JSON.stringify(cwd)})\ndel _tandem_os, _tandem_json\n`;
       const reply = await kernel.request(
         "shell",
-        kernel.message("execute_request", {
-          code,
-          silent: true,
-          store_history: false,
-          user_expressions: {},
-          allow_stdin: false,
-          stop_on_error: true,
-        }),
+        kernel.message("execute_request", silentCode(code)),
         10_000,
       );
       if (reply.message().content.status !== "ok") throw new Error("could not set the kernel's environment");
@@ -278,7 +286,8 @@ export class KernelManager {
 
   private async cullIdle() {
     const now = Date.now();
-    for (const { kernel } of this.kernels.values()) {
+    for (const { kernel } of [...this.kernels.values()]) {
+      if (this.closed) return;
       const idleFor = now - kernel.lastActivity.getTime();
       const idle = kernel.state === "idle" || kernel.state === "dead";
       if (idle && kernel.connections === 0 && idleFor > this.o.idleTimeoutMs && !this.hasPendingWork(kernel.id)) {
@@ -291,7 +300,7 @@ export class KernelManager {
   async close() {
     this.closed = true;
     clearInterval(this.cull);
-    await Promise.allSettled([...this.filling.values()]);
+    await Promise.allSettled([...this.filling.values(), this.culling]);
     const pooled = [...this.pool.values()].flat();
     this.pool.clear();
     await Promise.allSettled([
@@ -306,4 +315,8 @@ export class NoSuchKernelspec extends Error {
     super(specName ? `No kernelspec named '${specName}'` : "No kernelspec is installed");
     this.name = "NoSuchKernelspec";
   }
+}
+
+function silentCode(code: string) {
+  return { code, silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true };
 }

@@ -39,7 +39,8 @@ export class OutputWriter {
     private readonly limits: OutputLimits,
     private readonly displays: DisplayIndex,
   ) {
-    this.tailSize = Math.floor(limits.streamLimit / 4);
+    // A small tail: it is rewritten while a flood goes on, and each rewrite is a document update.
+    this.tailSize = Math.min(Math.floor(limits.streamLimit / 4), 16_384);
     this.headLeft = limits.streamLimit - this.tailSize;
   }
 

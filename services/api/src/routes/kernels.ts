@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Db } from "@tandem/db";
+import { type Db, schema } from "@tandem/db";
 import type { KernelInfo, KernelOwner, Kernels } from "@tandem/kernels";
 import {
   CreateSessionBody,
@@ -11,7 +11,8 @@ import {
   StartKernelBody,
   UpdateSessionBody,
 } from "@tandem/protocol";
-import { notebookRole, roleAtLeast } from "../access.ts";
+import { and, eq, inArray } from "drizzle-orm";
+import { notebookRole, projectRole, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
@@ -133,6 +134,28 @@ export async function kernelRole(db: Db, who: Identity, k: KernelInfo): Promise<
   return null;
 }
 
+/**
+ * A kernel outside any notebook runs arbitrary code: only people who may run code somewhere
+ * (editors of some project, or of the project their token is scoped to) may start one.
+ */
+async function requireCanRunCode(db: Db, who: Identity) {
+  if (who.projectScope) {
+    const role = await projectRole(db, who, who.projectScope);
+    if (role && roleAtLeast(role, "editor")) return;
+  } else {
+    if (who.user.isAdmin) return;
+    const [row] = await db
+      .select({ id: schema.projectMembers.projectId })
+      .from(schema.projectMembers)
+      .where(
+        and(eq(schema.projectMembers.userId, who.user.id), inArray(schema.projectMembers.role, ["editor", "owner"])),
+      )
+      .limit(1);
+    if (row) return;
+  }
+  throw forbidden("Starting a kernel needs the editor role in a project");
+}
+
 const toModel = (k: KernelInfo): JupyterKernel => ({
   id: k.id,
   name: k.name,
@@ -225,6 +248,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
     .openapi(startKernel, async (c) => {
       const who = requireIdentity(c);
       const body = await parseBody(c.req.raw, StartKernelBody);
+      await requireCanRunCode(db, who);
       const k = await kernels.start(body.name || undefined, ownerOf(who)).catch((err) => {
         throw kernelError(err);
       });
@@ -270,6 +294,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
       let kernelId = body.kernel?.id;
       if (kernelId) await reach(who, kernelId, "editor");
       else {
+        await requireCanRunCode(db, who);
         const k = await kernels.start(body.kernel?.name || undefined, ownerOf(who)).catch((err) => {
           throw kernelError(err);
         });
@@ -289,6 +314,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
       let kernelId: string | undefined;
       if (body.kernel?.id) kernelId = (await reach(who, body.kernel.id, "editor")).id;
       else if (body.kernel?.name) {
+        await requireCanRunCode(db, who);
         const k = await kernels.start(body.kernel.name, ownerOf(who)).catch((err) => {
           throw kernelError(err);
         });
