@@ -21,6 +21,12 @@ export class ApiError extends Error {
   }
 }
 
+let unauthenticated: () => void = () => {};
+/** Called when the server says the session is gone (expired, signed out elsewhere). */
+export function onUnauthenticated(handler: () => void) {
+  unauthenticated = handler;
+}
+
 async function request<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {
   let res: Response;
   try {
@@ -43,6 +49,7 @@ async function request<T>(method: string, path: string, body?: unknown, raw?: Bo
   }
   if (!res.ok) {
     const err = parsed?.error;
+    if (res.status === 401 && !path.startsWith("/auth/") && path !== "/me") unauthenticated();
     throw new ApiError(res.status, err?.code ?? "http_error", err?.message ?? `The server answered ${res.status}`);
   }
   return parsed as T;

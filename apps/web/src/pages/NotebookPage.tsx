@@ -5,6 +5,7 @@ import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { InlineRename } from "../components/InlineRename.tsx";
 import { api } from "../lib/api.ts";
 import { user } from "../lib/session.ts";
+import { usePageTitle } from "../lib/title.ts";
 import { useNotebookConnection } from "../notebook/connection.ts";
 import { HistoryPanel } from "../notebook/HistoryPanel.tsx";
 import { NotebookView } from "../notebook/NotebookView.tsx";
@@ -31,6 +32,7 @@ function NotebookRoom(props: { notebookId: string }) {
     return { notebook, project };
   });
   const [panel, setPanel] = createSignal<Panel>(null);
+  usePageTitle(() => info()?.notebook.name);
   const [error, setError] = createSignal<string | null>(null);
   const toggle = (p: Panel) => setPanel(panel() === p ? null : p);
 

@@ -6,6 +6,7 @@ import { InlineRename } from "../components/InlineRename.tsx";
 import { MembersPanel } from "../components/MembersPanel.tsx";
 import { NotebooksPanel } from "../components/NotebooksPanel.tsx";
 import { api } from "../lib/api.ts";
+import { usePageTitle } from "../lib/title.ts";
 
 export function ProjectPage() {
   const params = useParams<{ projectId: string }>();
@@ -15,6 +16,7 @@ export function ProjectPage() {
     (id) => api.project(id),
   );
   const [error, setError] = createSignal<string | null>(null);
+  usePageTitle(() => project()?.name);
 
   return (
     <section class="content">

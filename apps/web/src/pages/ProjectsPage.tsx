@@ -2,8 +2,10 @@ import { A } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { api } from "../lib/api.ts";
+import { usePageTitle } from "../lib/title.ts";
 
 export function ProjectsPage() {
+  usePageTitle(() => "Projects");
   const [projects, { refetch }] = createResource(() => api.projects());
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);

@@ -3,11 +3,13 @@ import { createEffect, createSignal, Show } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { api } from "../lib/api.ts";
 import { setUser, user } from "../lib/session.ts";
+import { usePageTitle } from "../lib/title.ts";
 
 export function SignInPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [mode, setMode] = createSignal<"signin" | "signup">("signin");
+  usePageTitle(() => (mode() === "signin" ? "Sign in" : "Create account"));
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
   const next = () => {

@@ -3,8 +3,10 @@ import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { api } from "../lib/api.ts";
 import { formatDate } from "../lib/format.ts";
+import { usePageTitle } from "../lib/title.ts";
 
 export function TokensPage() {
+  usePageTitle(() => "API tokens");
   const [tokens, { refetch }] = createResource(() => api.tokens());
   const [secret, setSecret] = createSignal<{ name: string; token: string } | null>(null);
   const [error, setError] = createSignal<string | null>(null);
