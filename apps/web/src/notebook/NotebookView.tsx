@@ -390,6 +390,17 @@ export function NotebookView(props: NotebookViewProps) {
             >
               ↻
             </button>
+            <button
+              type="button"
+              class="btn btn-icon"
+              aria-label="Restart kernel and run all cells"
+              title="Restart and run all"
+              onClick={() =>
+                void api.restart(props.notebookId, true).catch((err) => say(`Could not restart: ${messageOf(err)}`))
+              }
+            >
+              ⏭
+            </button>
           </div>
         </Show>
         <KernelBadge kernel={kernel()} />
