@@ -395,11 +395,12 @@ export function NotebookView(props: NotebookViewProps) {
               class="btn btn-icon"
               aria-label="Restart kernel and run all cells"
               title="Restart and run all"
+              style={{ width: "auto", padding: "0 6px" }}
               onClick={() =>
                 void api.restart(props.notebookId, true).catch((err) => say(`Could not restart: ${messageOf(err)}`))
               }
             >
-              ⏭
+              ↻▶
             </button>
           </div>
         </Show>
