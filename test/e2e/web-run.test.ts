@@ -100,7 +100,10 @@ describe("running cells from the browser (real kernel)", () => {
       await page.locator(".cell.cell-running").waitFor({ state: "detached" });
     }
 
-    await a.getByRole("button", { name: "Restart kernel" }).click();
+    await Promise.all([
+      a.waitForResponse((r) => r.url().endsWith("/kernel/restart") && r.ok()),
+      a.getByRole("button", { name: "Restart kernel", exact: true }).click(),
+    ]);
     await b.getByRole("status", { name: /Idle/ }).waitFor();
     await a.locator(".cell .cm-content").first().click();
     await a.keyboard.press("Control+a");

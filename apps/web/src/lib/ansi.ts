@@ -109,7 +109,8 @@ export function ansiCss(style: AnsiStyle): string {
   }
   const parts: string[] = [];
   if (fg) parts.push(`color:${fg}`);
-  if (bg) parts.push(`background:${bg}`);
+  // Palette colours as backgrounds are softened (as JupyterLab does) so text on them stays readable.
+  if (bg) parts.push(`background:${bg.startsWith("var(--ansi-") ? `color-mix(in srgb, ${bg} 35%, transparent)` : bg}`);
   if (style.bold) parts.push("font-weight:600");
   if (style.dim) parts.push("opacity:.7");
   if (style.italic) parts.push("font-style:italic");

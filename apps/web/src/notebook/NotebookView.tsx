@@ -286,141 +286,145 @@ export function NotebookView(props: NotebookViewProps) {
   return (
     <div class="notebook" classList={{ "notebook-readonly": props.readOnly }}>
       <div class="nb-toolbar" role="toolbar" aria-label="Notebook">
-        <div class="nb-title">{props.title}</div>
-        <Show when={!props.readOnly}>
-          <div class="btn-group">
-            <button
-              type="button"
-              class="btn"
-              title="Insert a code cell below (B)"
-              onClick={() => select(insertAt(activeIndex() + 1))}
-            >
-              + Code
-            </button>
-            <button
-              type="button"
-              class="btn"
-              title="Insert a markdown cell below"
-              onClick={() => {
-                const id = insertAt(activeIndex() + 1, "markdown");
-                enterEditMode(id);
-              }}
-            >
-              + Markdown
-            </button>
-            <label class="sr-only" for="cell-type">
-              Cell type
-            </label>
-            <select
-              id="cell-type"
-              class="input input-sm"
-              value={(cells()[activeIndex()]?.get("cell_type") as string) ?? "code"}
-              onChange={(e) => setCellType(doc, activeIndex(), e.currentTarget.value as CellType, LOCAL)}
-              disabled={activeIndex() < 0}
-            >
-              <option value="code">Code</option>
-              <option value="markdown">Markdown</option>
-              <option value="raw">Raw</option>
-            </select>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Move cell up"
-              title="Move up (Shift+↑)"
-              onClick={() => command("move-up")}
-            >
-              ↑
-            </button>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Move cell down"
-              title="Move down (Shift+↓)"
-              onClick={() => command("move-down")}
-            >
-              ↓
-            </button>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Delete cell"
-              title="Delete (D, D)"
-              onClick={() => command("delete-cell")}
-            >
-              ✕
-            </button>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Clear output"
-              title="Clear output"
-              onClick={() => clearOutputs(doc, activeIndex(), LOCAL)}
-            >
-              ⌫
-            </button>
+        <div class="nb-toolbar-row">
+          <div class="nb-title">{props.title}</div>
+          <span class="spacer" />
+          <div class="presence">
+            <span class="sr-only">People here:</span>
+            <Avatar name={props.me.name} id={props.me.id} size="sm" title={`${props.me.name} (you)`} />
+            <For each={peers()}>{(p) => <Avatar name={p.user.name} color={p.user.color} size="sm" />}</For>
           </div>
-          <div class="btn-group">
-            <button
-              type="button"
-              class="btn"
-              title="Run cell (Shift+Enter)"
-              aria-label="Run cell"
-              onClick={() => command("run-and-advance")}
-            >
-              ▶ Run
-            </button>
-            <button type="button" class="btn" title="Run all cells" onClick={() => void run("all")}>
-              Run all
-            </button>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Interrupt kernel"
-              title="Interrupt (I, I)"
-              onClick={() => command("interrupt")}
-            >
-              ■
-            </button>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Restart kernel"
-              title="Restart (0, 0)"
-              onClick={() => command("restart")}
-            >
-              ↻
-            </button>
-            <button
-              type="button"
-              class="btn btn-icon"
-              aria-label="Restart kernel and run all cells"
-              title="Restart and run all"
-              style={{ width: "auto", padding: "0 6px" }}
-              onClick={() =>
-                void api.restart(props.notebookId, true).catch((err) => say(`Could not restart: ${messageOf(err)}`))
-              }
-            >
-              ↻▶
-            </button>
-          </div>
-        </Show>
-        <KernelBadge kernel={kernel()} />
-        <span class="spacer" />
-        <div class="presence">
-          <span class="sr-only">People here:</span>
-          <Avatar name={props.me.name} id={props.me.id} size="sm" title={`${props.me.name} (you)`} />
-          <For each={peers()}>{(p) => <Avatar name={p.user.name} color={p.user.color} size="sm" />}</For>
+          {props.actions}
+          <button
+            type="button"
+            class="btn btn-icon"
+            aria-label="Keyboard shortcuts"
+            aria-expanded={showHelp()}
+            onClick={() => setShowHelp(!showHelp())}
+          >
+            ?
+          </button>
         </div>
-        {props.actions}
-        <button
-          type="button"
-          class="btn btn-icon"
-          aria-label="Keyboard shortcuts"
-          aria-expanded={showHelp()}
-          onClick={() => setShowHelp(!showHelp())}
-        >
-          ?
-        </button>
+        <div class="nb-toolbar-row">
+          <Show when={!props.readOnly}>
+            <div class="btn-group">
+              <button
+                type="button"
+                class="btn"
+                title="Insert a code cell below (B)"
+                onClick={() => select(insertAt(activeIndex() + 1))}
+              >
+                + Code
+              </button>
+              <button
+                type="button"
+                class="btn"
+                title="Insert a markdown cell below"
+                onClick={() => {
+                  const id = insertAt(activeIndex() + 1, "markdown");
+                  enterEditMode(id);
+                }}
+              >
+                + Markdown
+              </button>
+              <label class="sr-only" for="cell-type">
+                Cell type
+              </label>
+              <select
+                id="cell-type"
+                class="input input-sm"
+                value={(cells()[activeIndex()]?.get("cell_type") as string) ?? "code"}
+                onChange={(e) => setCellType(doc, activeIndex(), e.currentTarget.value as CellType, LOCAL)}
+                disabled={activeIndex() < 0}
+              >
+                <option value="code">Code</option>
+                <option value="markdown">Markdown</option>
+                <option value="raw">Raw</option>
+              </select>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Move cell up"
+                title="Move up (Shift+↑)"
+                onClick={() => command("move-up")}
+              >
+                ↑
+              </button>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Move cell down"
+                title="Move down (Shift+↓)"
+                onClick={() => command("move-down")}
+              >
+                ↓
+              </button>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Delete cell"
+                title="Delete (D, D)"
+                onClick={() => command("delete-cell")}
+              >
+                ✕
+              </button>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Clear output"
+                title="Clear output"
+                onClick={() => clearOutputs(doc, activeIndex(), LOCAL)}
+              >
+                ⌫
+              </button>
+            </div>
+            <div class="btn-group">
+              <button
+                type="button"
+                class="btn"
+                title="Run cell (Shift+Enter)"
+                aria-label="Run cell"
+                onClick={() => command("run-and-advance")}
+              >
+                ▶ Run
+              </button>
+              <button type="button" class="btn" title="Run all cells" onClick={() => void run("all")}>
+                Run all
+              </button>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Interrupt kernel"
+                title="Interrupt (I, I)"
+                onClick={() => command("interrupt")}
+              >
+                ■
+              </button>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Restart kernel"
+                title="Restart (0, 0)"
+                onClick={() => command("restart")}
+              >
+                ↻
+              </button>
+              <button
+                type="button"
+                class="btn btn-icon"
+                aria-label="Restart kernel and run all cells"
+                title="Restart and run all"
+                style={{ width: "auto", padding: "0 6px" }}
+                onClick={() =>
+                  void api.restart(props.notebookId, true).catch((err) => say(`Could not restart: ${messageOf(err)}`))
+                }
+              >
+                ↻▶
+              </button>
+            </div>
+          </Show>
+          <KernelBadge kernel={kernel()} />
+        </div>
       </div>
       <ConnectionBanner conn={props.conn} readOnly={props.readOnly} />
       <Show when={message()}>
