@@ -27,7 +27,8 @@ export interface CellViewProps {
   onEditFocus: () => void;
   onEnterEdit: () => void;
   onCommand: (cmd: NotebookCommand, view?: EditorView) => void;
-  registerEditor: (view: EditorView | null) => void;
+  /** Makes the editor reachable for focus; the returned function forgets it. */
+  registerEditor: (view: EditorView) => () => void;
   /** The kernel's input() prompt when it is this cell's. */
   inputRequest: InputRequest | null;
   inputIsMine: boolean;
@@ -145,8 +146,7 @@ export function CellView(props: CellViewProps) {
                 onCommand={(cmd, view) => props.onCommand(cmd, view)}
                 onFocus={() => props.onEditFocus()}
                 onReady={(view) => {
-                  props.registerEditor(view);
-                  onCleanup(() => props.registerEditor(null));
+                  onCleanup(props.registerEditor(view));
                 }}
               />
             </Show>

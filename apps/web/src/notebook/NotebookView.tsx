@@ -517,8 +517,11 @@ export function NotebookView(props: NotebookViewProps) {
                     }
                   }}
                   registerEditor={(view) => {
-                    if (view) editors.set(id, view);
-                    else editors.delete(id);
+                    editors.set(id, view);
+                    // A moved cell is a new cell map with the same id: forget only this editor.
+                    return () => {
+                      if (editors.get(id) === view) editors.delete(id);
+                    };
                   }}
                 />
               );
