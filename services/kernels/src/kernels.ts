@@ -104,7 +104,7 @@ export interface Kernels {
 const DEFAULT_TIMINGS: KernelTimings = {
   startTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,
-  heartbeatMisses: 3,
+  heartbeatMisses: 5,
   shutdownGraceMs: 2_000,
 };
 
