@@ -138,11 +138,16 @@ class NotebookRunner {
   }
 
   private kick() {
-    this.loop ??= this.drain().finally(() => {
-      this.loop = undefined;
-      if (this.queue.length) this.kick();
-      else this.releaseDoc();
-    });
+    this.loop ??= this.drain()
+      .catch((err) => {
+        this.x.log.error({ err, notebookId: this.notebookId }, "running cells failed");
+        this.queue.splice(0);
+      })
+      .finally(() => {
+        this.loop = undefined;
+        if (this.queue.length) this.kick();
+        else this.releaseDoc();
+      });
   }
 
   private async markQueued(cellIds: string[]) {
@@ -209,7 +214,7 @@ class NotebookRunner {
       allow_stdin: job.allowStdin,
       stop_on_error: true,
     });
-    const writer = new OutputWriter(() => this.handle!.doc, job.cellId, this.x.limits, this.displays);
+    const writer = new OutputWriter(() => this.handle?.doc, job.cellId, this.x.limits, this.displays);
     let error: string | undefined;
     await new Promise<void>((resolve) => {
       this.running = {
@@ -387,7 +392,7 @@ export class Executor {
     readonly manager: KernelManager,
     readonly openDoc: OpenDoc,
     readonly limits: OutputLimits,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {
     manager.hasPendingWork = (kernelId) =>
       [...this.runners.values()].some((r) => r.kernel?.id === kernelId && (r.running || r.queue.length > 0));
@@ -486,7 +491,6 @@ export class Executor {
   async close() {
     await Promise.allSettled([...this.runners.values()].map((r) => r.close()));
     this.runners.clear();
-    void this.log;
   }
 }
 

@@ -64,9 +64,12 @@ export class KernelManager {
 
   constructor(private readonly o: ManagerOptions) {
     if (o.idleTimeoutMs > 0) {
-      this.cull = setInterval(() => {
-        this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
-      }, Math.min(o.idleTimeoutMs / 2, 30_000));
+      this.cull = setInterval(
+        () => {
+          this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
+        },
+        Math.min(o.idleTimeoutMs / 2, 30_000),
+      );
       this.cull.unref();
     }
   }
@@ -254,11 +257,7 @@ export class KernelManager {
         `import os as _tandem_os, json as _tandem_json\n` +
         `_tandem_os.environ.update(_tandem_json.loads(${JSON.stringify(JSON.stringify(env))}))\n` +
         `_tandem_os.chdir(${JSON.stringify(cwd)})\ndel _tandem_os, _tandem_json\n`;
-      const reply = await kernel.request(
-        "shell",
-        kernel.message("execute_request", silentCode(code)),
-        10_000,
-      );
+      const reply = await kernel.request("shell", kernel.message("execute_request", silentCode(code)), 10_000);
       if (reply.message().content.status !== "ok") throw new Error("could not set the kernel's environment");
       kernel.adoptRelease(async () => {
         for (const c of contributions) await c.release?.();
