@@ -171,7 +171,7 @@ class NotebookRunner {
     while (this.queue.length) {
       const job = this.queue.shift()!;
       const kernel = this.liveKernel();
-      if (!kernel || !kernel.alive) {
+      if (!kernel?.alive) {
         await this.setIdle([job.cellId, ...this.queue.splice(0).map((j) => j.cellId)]);
         return;
       }
@@ -196,7 +196,7 @@ class NotebookRunner {
     const cell = cellsOf(doc)
       .toArray()
       .find((c) => c.get("id") === job.cellId);
-    if (!cell || cell.get("cell_type") !== "code") return true;
+    if (cell?.get("cell_type") !== "code") return true;
     // The source as it is now, not when the run was asked for.
     const code = String(cell.get("source") ?? "");
     doc.transact(() => {

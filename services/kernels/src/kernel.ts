@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { rm } from "node:fs/promises";
+import { chown, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Channel, KernelSockets } from "./channels.ts";
@@ -113,6 +113,8 @@ export class Kernel extends EventEmitter<Events> {
     const info = await newConnectionInfo(this.spec.name);
     const connectionFile = join(this.runtimeDir, `kernel-${this.id}-${randomUUID().slice(0, 8)}.json`);
     await writeConnectionFile(connectionFile, info);
+    // A kernel run as another OS user must read its own connection file (and no one else may).
+    if (plan.uid !== undefined) await chown(connectionFile, plan.uid, plan.gid ?? plan.uid);
     const argv = substituteArgv(plan.argv ?? this.spec.argv, connectionFile, this.spec);
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: plan.cwd,

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { kernelBaseEnv } from "./environment.ts";
 import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
@@ -134,6 +134,7 @@ export class KernelManager {
     const rec = this.kernels.get(kernel.id);
     const cwd = this.cwdFor(rec?.owner);
     await mkdir(cwd, { recursive: true });
+    if (this.o.runAs) await chown(cwd, this.o.runAs.uid, this.o.runAs.gid);
     const contributions = rec ? await this.contributions(this.launchContext(kernel, rec.owner)) : [];
     const env: Record<string, string> = { ...kernelBaseEnv(), ...kernel.spec.env, PYTHONUNBUFFERED: "1" };
     for (const c of contributions) Object.assign(env, c.env);
@@ -160,7 +161,8 @@ export class KernelManager {
     if (this.closed) throw new Error("The kernel service is shutting down");
     const spec = specName ? await this.o.specs.get(specName) : await this.o.specs.defaultSpec();
     if (!spec) throw new NoSuchKernelspec(specName);
-    await mkdir(this.o.runtimeDir, { recursive: true, mode: 0o700 });
+    // Traversable, not listable: a kernel run as another user reaches its own file by name.
+    await mkdir(this.o.runtimeDir, { recursive: true, mode: this.o.runAs ? 0o711 : 0o700 });
     const pooled = await this.adoptFromPool(spec, owner);
     if (pooled) return pooled;
     const kernel = this.newKernel(spec);
