@@ -154,7 +154,12 @@ class NotebookRunner {
     const doc = await this.doc();
     doc.transact(() => {
       for (const cell of cellsOf(doc)) {
-        if (cellIds.includes(String(cell.get("id")))) cell.set("execution_state", "running");
+        // "queued" until it starts (then "running"): collaborators see the queue.
+        const id = String(cell.get("id"));
+        // Only cells still waiting (marking may trail the first cell's start).
+        if (cellIds.includes(id) && this.queue.some((j) => j.cellId === id)) {
+          cell.set("execution_state", "queued");
+        }
       }
     }, SERVER_ORIGIN);
   }
