@@ -24,6 +24,23 @@ export interface ExecuteRequest {
   kernelspec?: string;
 }
 
+/** One finished cell run, for whoever records executions (tracking, audit). */
+export interface ExecutionRecord {
+  notebookId: string;
+  cellId: string;
+  kernelId: string;
+  kernelspec: string;
+  userId: string;
+  executionCount: number | null;
+  status: "ok" | "error" | "aborted";
+  startedAt: Date;
+  finishedAt: Date;
+  /** The launch hooks' records for the kernel process (environment identity, GPUs). */
+  launch: Record<string, unknown>;
+}
+
+export type ExecutionListener = (record: ExecutionRecord) => void | Promise<void>;
+
 /** The shared-document root map that shows the notebook's kernel to every collaborator (not exported to .ipynb). */
 export const KERNEL_MAP = "tandem_kernel";
 
@@ -219,6 +236,7 @@ class NotebookRunner {
       allow_stdin: job.allowStdin,
       stop_on_error: true,
     });
+    const startedAt = new Date();
     const writer = new OutputWriter(() => this.handle?.doc, job.cellId, this.x.limits, this.displays);
     let error: string | undefined;
     await new Promise<void>((resolve) => {
@@ -241,6 +259,24 @@ class NotebookRunner {
     if (error) writer.add({ output_type: "error", ename: "KernelError", evalue: error, traceback: [error] });
     writer.close();
     const status = error ? "error" : (running.status ?? "ok");
+    const countNow = this.handle?.doc
+      ? cellsOf(this.handle.doc)
+          .toArray()
+          .find((x) => x.get("id") === job.cellId)
+          ?.get("execution_count")
+      : null;
+    this.x.recordExecution({
+      notebookId: this.notebookId,
+      cellId: job.cellId,
+      kernelId: kernel.id,
+      kernelspec: kernel.spec.name,
+      userId: job.user.id,
+      executionCount: typeof countNow === "number" ? countNow : null,
+      status: status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
+      startedAt,
+      finishedAt: new Date(),
+      launch: kernel.launchRecord,
+    });
     const d = this.handle?.doc;
     if (d) {
       d.transact(() => {
@@ -392,6 +428,7 @@ function withParent(msg: RawMessage, parent: RawMessage): RawMessage {
 /** Runs notebook cells on each notebook's kernel and writes what they produce into the document. */
 export class Executor {
   private readonly runners = new Map<string, NotebookRunner>();
+  readonly listeners: ExecutionListener[] = [];
 
   constructor(
     readonly manager: KernelManager,
@@ -401,6 +438,14 @@ export class Executor {
   ) {
     manager.hasPendingWork = (kernelId) =>
       [...this.runners.values()].some((r) => r.kernel?.id === kernelId && (r.running || r.queue.length > 0));
+  }
+
+  recordExecution(record: ExecutionRecord) {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(record))
+        .catch((err) => this.log.warn({ err, notebookId: record.notebookId }, "an execution listener failed"));
+    }
   }
 
   private runner(notebookId: string): NotebookRunner {

@@ -149,6 +149,7 @@ export class KernelManager {
       release: async () => {
         for (const c of contributions) await c.release?.();
       },
+      record: Object.assign({}, ...contributions.map((c) => c.record ?? {})),
     };
   }
 
@@ -261,9 +262,12 @@ export class KernelManager {
         `_tandem_os.chdir(${JSON.stringify(cwd)})\ndel _tandem_os, _tandem_json\n`;
       const reply = await kernel.request("shell", kernel.message("execute_request", silentCode(code)), 10_000);
       if (reply.message().content.status !== "ok") throw new Error("could not set the kernel's environment");
-      kernel.adoptRelease(async () => {
-        for (const c of contributions) await c.release?.();
-      });
+      kernel.adoptRelease(
+        async () => {
+          for (const c of contributions) await c.release?.();
+        },
+        Object.assign({}, ...contributions.map((c) => c.record ?? {})),
+      );
       return kernel;
     } catch (err) {
       this.o.log.debug({ err, kernelId: kernel.id }, "pooled kernel not usable; starting a fresh one");
