@@ -124,6 +124,8 @@ describe("execution into the shared document", () => {
       source.insert(0, "print('new source')");
     });
     await until(() => cell(writer.doc, "slow").get("execution_state") === "running", "the run to start");
+    // Collaborators see the rest of the queue waiting.
+    expect(cell(writer.doc, "later").get("execution_state")).toBe("queued");
     writer.destroy();
 
     // Nobody is watching now; the run goes on and lands in the server's document.

@@ -72,10 +72,13 @@ describe("kernel pool and launch hooks", () => {
       ctx.spec.name === "env-abc"
         ? {
             env: { CUDA_VISIBLE_DEVICES: "GPU-test", FROM_HOOK: ctx.kernelId },
+            record: { environmentId: "abc", gpus: ["GPU-test"] },
             release: () => void released.push(ctx.kernelId),
           }
         : undefined,
     );
+    const executions: import("@tandem/kernels").ExecutionRecord[] = [];
+    const unlisten = kernels().onExecution((r) => void executions.push(r));
     const listed = await owner.client.get("/api/kernelspecs");
     expect(listed.body.kernelspecs["env-abc"].spec.display_name).toBe("Environment abc");
 
@@ -93,6 +96,18 @@ describe("kernel pool and launch hooks", () => {
     expect(kernel.name).toBe("env-abc");
     expect(outputText(client.doc, "env")).toBe(`spec GPU-test ${kernel.id}\n`);
     expect(released).toEqual([]);
+    await until(() => executions.length === 1, "the execution to be recorded");
+    expect(executions[0]).toMatchObject({
+      notebookId: nb,
+      cellId: "env",
+      kernelId: kernel.id,
+      kernelspec: "env-abc",
+      userId: owner.id,
+      status: "ok",
+      executionCount: 1,
+      launch: { environmentId: "abc", gpus: ["GPU-test"] },
+    });
+    unlisten();
     await owner.client.delete(`/api/notebooks/${nb}/kernel`);
     expect(released).toEqual([kernel.id]);
     client.destroy();

@@ -24,6 +24,23 @@ export interface ExecuteRequest {
   kernelspec?: string;
 }
 
+/** One finished cell run, for whoever records executions (tracking, audit). */
+export interface ExecutionRecord {
+  notebookId: string;
+  cellId: string;
+  kernelId: string;
+  kernelspec: string;
+  userId: string;
+  executionCount: number | null;
+  status: "ok" | "error" | "aborted";
+  startedAt: Date;
+  finishedAt: Date;
+  /** The launch hooks' records for the kernel process (environment identity, GPUs). */
+  launch: Record<string, unknown>;
+}
+
+export type ExecutionListener = (record: ExecutionRecord) => void | Promise<void>;
+
 /** The shared-document root map that shows the notebook's kernel to every collaborator (not exported to .ipynb). */
 export const KERNEL_MAP = "tandem_kernel";
 
@@ -138,18 +155,28 @@ class NotebookRunner {
   }
 
   private kick() {
-    this.loop ??= this.drain().finally(() => {
-      this.loop = undefined;
-      if (this.queue.length) this.kick();
-      else this.releaseDoc();
-    });
+    this.loop ??= this.drain()
+      .catch((err) => {
+        this.x.log.error({ err, notebookId: this.notebookId }, "running cells failed");
+        this.queue.splice(0);
+      })
+      .finally(() => {
+        this.loop = undefined;
+        if (this.queue.length) this.kick();
+        else this.releaseDoc();
+      });
   }
 
   private async markQueued(cellIds: string[]) {
     const doc = await this.doc();
     doc.transact(() => {
       for (const cell of cellsOf(doc)) {
-        if (cellIds.includes(String(cell.get("id")))) cell.set("execution_state", "running");
+        // "queued" until it starts (then "running"): collaborators see the queue.
+        const id = String(cell.get("id"));
+        // Only cells still waiting (marking may trail the first cell's start).
+        if (cellIds.includes(id) && this.queue.some((j) => j.cellId === id)) {
+          cell.set("execution_state", "queued");
+        }
       }
     }, SERVER_ORIGIN);
   }
@@ -166,7 +193,7 @@ class NotebookRunner {
     while (this.queue.length) {
       const job = this.queue.shift()!;
       const kernel = this.liveKernel();
-      if (!kernel || !kernel.alive) {
+      if (!kernel?.alive) {
         await this.setIdle([job.cellId, ...this.queue.splice(0).map((j) => j.cellId)]);
         return;
       }
@@ -191,7 +218,7 @@ class NotebookRunner {
     const cell = cellsOf(doc)
       .toArray()
       .find((c) => c.get("id") === job.cellId);
-    if (!cell || cell.get("cell_type") !== "code") return true;
+    if (cell?.get("cell_type") !== "code") return true;
     // The source as it is now, not when the run was asked for.
     const code = String(cell.get("source") ?? "");
     doc.transact(() => {
@@ -209,7 +236,8 @@ class NotebookRunner {
       allow_stdin: job.allowStdin,
       stop_on_error: true,
     });
-    const writer = new OutputWriter(() => this.handle!.doc, job.cellId, this.x.limits, this.displays);
+    const startedAt = new Date();
+    const writer = new OutputWriter(() => this.handle?.doc, job.cellId, this.x.limits, this.displays);
     let error: string | undefined;
     await new Promise<void>((resolve) => {
       this.running = {
@@ -231,6 +259,24 @@ class NotebookRunner {
     if (error) writer.add({ output_type: "error", ename: "KernelError", evalue: error, traceback: [error] });
     writer.close();
     const status = error ? "error" : (running.status ?? "ok");
+    const countNow = this.handle?.doc
+      ? cellsOf(this.handle.doc)
+          .toArray()
+          .find((x) => x.get("id") === job.cellId)
+          ?.get("execution_count")
+      : null;
+    this.x.recordExecution({
+      notebookId: this.notebookId,
+      cellId: job.cellId,
+      kernelId: kernel.id,
+      kernelspec: kernel.spec.name,
+      userId: job.user.id,
+      executionCount: typeof countNow === "number" ? countNow : null,
+      status: status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
+      startedAt,
+      finishedAt: new Date(),
+      launch: kernel.launchRecord,
+    });
     const d = this.handle?.doc;
     if (d) {
       d.transact(() => {
@@ -382,15 +428,24 @@ function withParent(msg: RawMessage, parent: RawMessage): RawMessage {
 /** Runs notebook cells on each notebook's kernel and writes what they produce into the document. */
 export class Executor {
   private readonly runners = new Map<string, NotebookRunner>();
+  readonly listeners: ExecutionListener[] = [];
 
   constructor(
     readonly manager: KernelManager,
     readonly openDoc: OpenDoc,
     readonly limits: OutputLimits,
-    private readonly log: Logger,
+    readonly log: Logger,
   ) {
     manager.hasPendingWork = (kernelId) =>
       [...this.runners.values()].some((r) => r.kernel?.id === kernelId && (r.running || r.queue.length > 0));
+  }
+
+  recordExecution(record: ExecutionRecord) {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(record))
+        .catch((err) => this.log.warn({ err, notebookId: record.notebookId }, "an execution listener failed"));
+    }
   }
 
   private runner(notebookId: string): NotebookRunner {
@@ -486,7 +541,6 @@ export class Executor {
   async close() {
     await Promise.allSettled([...this.runners.values()].map((r) => r.close()));
     this.runners.clear();
-    void this.log;
   }
 }
 

@@ -2,6 +2,8 @@ export { kernelBaseEnv } from "./environment.ts";
 export {
   type CellSelection,
   type ExecuteRequest,
+  type ExecutionListener,
+  type ExecutionRecord,
   KERNEL_MAP,
   KernelDeadError,
   NoKernelError,

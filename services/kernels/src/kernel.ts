@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { rm } from "node:fs/promises";
+import { chown, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Channel, KernelSockets } from "./channels.ts";
@@ -29,6 +29,8 @@ export interface ProcessPlan {
   cwd: string;
   argv?: string[];
   release?: LaunchContribution["release"];
+  /** The hooks' records, merged. */
+  record?: Record<string, unknown>;
   uid?: number;
   gid?: number;
 }
@@ -74,6 +76,8 @@ export class Kernel extends EventEmitter<Events> {
   connections = 0;
   executionCount = 0;
   kernelInfo: Record<string, unknown> | null = null;
+  /** What the launch hooks said about the current process (recorded with every execution). */
+  launchRecord: Record<string, unknown> = {};
   private runtime?: Runtime;
   private readonly replyWaiters = new Map<string, (msg: RawMessage) => void>();
   private heartbeat?: NodeJS.Timeout;
@@ -110,9 +114,12 @@ export class Kernel extends EventEmitter<Events> {
   async start(): Promise<void> {
     this.setState("starting");
     const plan = await this.plan(this);
+    this.launchRecord = plan.record ?? {};
     const info = await newConnectionInfo(this.spec.name);
     const connectionFile = join(this.runtimeDir, `kernel-${this.id}-${randomUUID().slice(0, 8)}.json`);
     await writeConnectionFile(connectionFile, info);
+    // A kernel run as another OS user must read its own connection file (and no one else may).
+    if (plan.uid !== undefined) await chown(connectionFile, plan.uid, plan.gid ?? plan.uid);
     const argv = substituteArgv(plan.argv ?? this.spec.argv, connectionFile, this.spec);
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: plan.cwd,
@@ -353,7 +360,8 @@ export class Kernel extends EventEmitter<Events> {
   }
 
   /** Ties resources to the current process (a pooled kernel adopted by an owner). */
-  adoptRelease(release: () => void | Promise<void>) {
+  adoptRelease(release: () => void | Promise<void>, record: Record<string, unknown> = {}) {
+    this.launchRecord = { ...this.launchRecord, ...record };
     const runtime = this.runtime;
     if (!runtime) return;
     const previous = runtime.release;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { type ExecuteRequest, Executor, type OpenDoc } from "./executor.ts";
+import { type ExecuteRequest, type ExecutionListener, Executor, type OpenDoc } from "./executor.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
 import type { PrepareLaunch } from "./launch.ts";
@@ -96,6 +96,8 @@ export interface Kernels {
     shutdown(notebookId: string): Promise<boolean>;
     answerInput(notebookId: string, userId: string, value: string): Promise<boolean>;
   };
+  /** Tells `listener` about every finished notebook cell run (tracking, audit). */
+  onExecution(listener: ExecutionListener): () => void;
   /** Counts for health pages and tests. */
   stats(): { running: number; pooled: number };
   close(): Promise<void>;
@@ -104,7 +106,7 @@ export interface Kernels {
 const DEFAULT_TIMINGS: KernelTimings = {
   startTimeoutMs: 60_000,
   heartbeatIntervalMs: 3_000,
-  heartbeatMisses: 3,
+  heartbeatMisses: 5,
   shutdownGraceMs: 2_000,
 };
 
@@ -209,6 +211,13 @@ export function createKernels(o: KernelsOptions): Kernels {
       restart: async (notebookId, owner, runAll) => info(await executor.restart(notebookId, owner, runAll)),
       shutdown: (notebookId) => executor.shutdown(notebookId),
       answerInput: (notebookId, userId, value) => executor.answerInput(notebookId, userId, value),
+    },
+    onExecution(listener) {
+      executor.listeners.push(listener);
+      return () => {
+        const i = executor.listeners.indexOf(listener);
+        if (i >= 0) executor.listeners.splice(i, 1);
+      };
     },
     stats: () => ({ running: manager.list().length, pooled: manager.pooledCount() }),
     async close() {

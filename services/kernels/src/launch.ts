@@ -17,6 +17,8 @@ export interface LaunchContribution {
   env?: Record<string, string>;
   /** Replaces the kernelspec's argv (`{connection_file}` is still substituted). */
   argv?: string[];
+  /** What every execution on this process records about where it ran (environment, GPUs). */
+  record?: Record<string, unknown>;
   /** Called once the process has ended (e.g. to give a GPU back). */
   release?(): void | Promise<void>;
 }

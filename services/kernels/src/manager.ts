@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { kernelBaseEnv } from "./environment.ts";
 import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
@@ -64,9 +64,12 @@ export class KernelManager {
 
   constructor(private readonly o: ManagerOptions) {
     if (o.idleTimeoutMs > 0) {
-      this.cull = setInterval(() => {
-        this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
-      }, Math.min(o.idleTimeoutMs / 2, 30_000));
+      this.cull = setInterval(
+        () => {
+          this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
+        },
+        Math.min(o.idleTimeoutMs / 2, 30_000),
+      );
       this.cull.unref();
     }
   }
@@ -131,6 +134,7 @@ export class KernelManager {
     const rec = this.kernels.get(kernel.id);
     const cwd = this.cwdFor(rec?.owner);
     await mkdir(cwd, { recursive: true });
+    if (this.o.runAs) await chown(cwd, this.o.runAs.uid, this.o.runAs.gid);
     const contributions = rec ? await this.contributions(this.launchContext(kernel, rec.owner)) : [];
     const env: Record<string, string> = { ...kernelBaseEnv(), ...kernel.spec.env, PYTHONUNBUFFERED: "1" };
     for (const c of contributions) Object.assign(env, c.env);
@@ -145,6 +149,7 @@ export class KernelManager {
       release: async () => {
         for (const c of contributions) await c.release?.();
       },
+      record: Object.assign({}, ...contributions.map((c) => c.record ?? {})),
     };
   }
 
@@ -157,7 +162,8 @@ export class KernelManager {
     if (this.closed) throw new Error("The kernel service is shutting down");
     const spec = specName ? await this.o.specs.get(specName) : await this.o.specs.defaultSpec();
     if (!spec) throw new NoSuchKernelspec(specName);
-    await mkdir(this.o.runtimeDir, { recursive: true, mode: 0o700 });
+    // Traversable, not listable: a kernel run as another user reaches its own file by name.
+    await mkdir(this.o.runtimeDir, { recursive: true, mode: this.o.runAs ? 0o711 : 0o700 });
     const pooled = await this.adoptFromPool(spec, owner);
     if (pooled) return pooled;
     const kernel = this.newKernel(spec);
@@ -254,15 +260,14 @@ export class KernelManager {
         `import os as _tandem_os, json as _tandem_json\n` +
         `_tandem_os.environ.update(_tandem_json.loads(${JSON.stringify(JSON.stringify(env))}))\n` +
         `_tandem_os.chdir(${JSON.stringify(cwd)})\ndel _tandem_os, _tandem_json\n`;
-      const reply = await kernel.request(
-        "shell",
-        kernel.message("execute_request", silentCode(code)),
-        10_000,
-      );
+      const reply = await kernel.request("shell", kernel.message("execute_request", silentCode(code)), 10_000);
       if (reply.message().content.status !== "ok") throw new Error("could not set the kernel's environment");
-      kernel.adoptRelease(async () => {
-        for (const c of contributions) await c.release?.();
-      });
+      kernel.adoptRelease(
+        async () => {
+          for (const c of contributions) await c.release?.();
+        },
+        Object.assign({}, ...contributions.map((c) => c.record ?? {})),
+      );
       return kernel;
     } catch (err) {
       this.o.log.debug({ err, kernelId: kernel.id }, "pooled kernel not usable; starting a fresh one");

@@ -34,7 +34,7 @@ export class OutputWriter {
   private closed = false;
 
   constructor(
-    private readonly doc: () => Y.Doc,
+    private readonly doc: () => Y.Doc | undefined,
     private readonly cellId: string,
     private readonly limits: OutputLimits,
     private readonly displays: DisplayIndex,
@@ -57,6 +57,8 @@ export class OutputWriter {
 
   private transact(fn: (outputs: Y.Array<Y.Map<unknown>>) => void) {
     const doc = this.doc();
+    // The document was let go (the kernel is shutting down): nothing left to write to.
+    if (!doc) return;
     doc.transact(() => {
       const outputs = this.outputs(doc);
       if (outputs) fn(outputs);
