@@ -52,4 +52,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   # npm ci refuses this npm's lock files (platform-filtered optional packages); install keeps the lock.
   npm install --no-audit --no-fund
 fi
+# --- Web app (served by `tandem serve`, driven by the browser tests) ----------
+node apps/web/scripts/build-if-stale.mjs
 echo "setup: ready"

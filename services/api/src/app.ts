@@ -11,7 +11,9 @@ import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { environmentRoutes } from "./routes/environments.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
+import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -65,6 +67,8 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     notebookRoutes(deps),
     environmentRoutes(deps),
     collabRoutes(deps),
+    kernelRoutes(deps),
+    notebookKernelRoutes(deps),
   ]) {
     api.route("/", routes);
   }

@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
+import type { Kernels } from "@tandem/kernels";
 import { ErrorCode } from "@tandem/protocol";
 import type { Context } from "hono";
 import type { Logger } from "pino";
@@ -28,6 +29,8 @@ export interface ApiDeps {
   envs: EnvironmentService;
   /** Notebook documents: creation, import/export, versions, share links. */
   collab: Collab;
+  /** Kernels: the Jupyter-compatible API and notebooks' execution. */
+  kernels: Kernels;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

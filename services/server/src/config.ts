@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { delimiter, resolve } from "node:path";
 import { z } from "zod";
 
 /** A whole number in range, with a message that says so (z.coerce would say "received NaN"). */
@@ -39,6 +39,12 @@ const EnvSchema = z.object({
   TANDEM_COLLAB_MAX_MESSAGE_BYTES: int(1, 2 ** 40).default(32 * 1024 * 1024),
   TANDEM_COLLAB_IDLE_UNLOAD_MS: int(0, 24 * 60 * 60 * 1000).default(30_000),
   TANDEM_COLLAB_COMPACT_EVERY: int(1, 1_000_000).default(500),
+  TANDEM_KERNELSPEC_PATH: z.string().optional(),
+  TANDEM_DEFAULT_KERNELSPEC: z.string().min(1).optional(),
+  TANDEM_KERNEL_IDLE_TIMEOUT: int(0, 30 * 24 * 3600).default(3600),
+  TANDEM_KERNEL_POOL_SIZE: int(0, 64).default(1),
+  TANDEM_STREAM_OUTPUT_LIMIT: int(1000, 2 ** 30).default(1_000_000),
+  TANDEM_KERNEL_USER: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -74,6 +80,17 @@ export interface Config {
   collabIdleUnloadMs: number;
   /** Fold a notebook's update log into a snapshot once it has this many rows. */
   collabCompactEvery: number;
+  /** Extra kernelspec data directories (each with `kernels/<name>/kernel.json`), searched first. */
+  kernelspecPath: string[];
+  defaultKernelspec?: string;
+  /** Shut down a notebook's kernel idle this long (seconds); 0 keeps it until asked. */
+  kernelIdleTimeout: number;
+  /** Pre-started kernels kept per Python kernelspec, once one has been used. */
+  kernelPoolSize: number;
+  /** Most stream characters kept per cell run (head and tail kept, the middle dropped with a marker). */
+  streamOutputLimit: number;
+  /** Run kernels as this OS user (the server must be allowed to switch to it). */
+  kernelUser?: string;
 }
 
 export class ConfigError extends Error {}
@@ -112,6 +129,15 @@ export function loadConfig(
     collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,
     collabIdleUnloadMs: e.TANDEM_COLLAB_IDLE_UNLOAD_MS,
     collabCompactEvery: e.TANDEM_COLLAB_COMPACT_EVERY,
+    kernelspecPath: (e.TANDEM_KERNELSPEC_PATH ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((p) => resolve(p)),
+    defaultKernelspec: e.TANDEM_DEFAULT_KERNELSPEC,
+    kernelIdleTimeout: e.TANDEM_KERNEL_IDLE_TIMEOUT,
+    kernelPoolSize: e.TANDEM_KERNEL_POOL_SIZE,
+    streamOutputLimit: e.TANDEM_STREAM_OUTPUT_LIMIT,
+    kernelUser: e.TANDEM_KERNEL_USER,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

@@ -1,15 +1,18 @@
+import { execFileSync } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { bootstrapAdmin, createApi } from "@tandem/api";
+import { bootstrapAdmin, createApi, createToken, revokeToken } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
 import type { Environment } from "@tandem/protocol";
+import { createKernels, type Kernels } from "@tandem/kernels";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
+import { kernelsUpgrade } from "./kernels-upgrade.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
 
@@ -27,6 +30,8 @@ export interface TandemServer {
   defaultEnvironment: Promise<Environment | null>;
   /** The collaboration service (notebook documents). */
   collab: Collab;
+  /** The kernel gateway (kernelspecs, kernels, notebook execution). */
+  kernels: Kernels;
   close(): Promise<void>;
 }
 
@@ -48,8 +53,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
 
-  // An in-memory database has no data dir on disk; its environments still need one.
-  const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), "tandem") : config.dataDir;
+  // An in-memory database has no data dir on disk; environments and kernels still need one.
+  const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), `tandem-${process.pid}`) : config.dataDir;
   const envs = await EnvironmentService.open({
     db: database.db,
     dataDir: filesDir,
@@ -69,11 +74,37 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     compactEvery: config.collabCompactEvery,
   });
 
+  const kernelsLog = log.child({ service: "kernels" });
+  // Filled in once the server listens (the port may be picked then).
+  let apiUrl = config.publicUrl?.replace(/\/$/, "");
+  const kernels = createKernels({
+    log: kernelsLog,
+    runtimeDir: join(filesDir, "runtime"),
+    workDir: join(filesDir, "work"),
+    kernelspecDirs: config.kernelspecPath,
+    defaultKernelspec: config.defaultKernelspec,
+    openDoc: (notebookId) => collab.open(notebookId),
+    get apiUrl() {
+      return apiUrl;
+    },
+    poolSize: config.kernelPoolSize,
+    idleTimeoutMs: config.kernelIdleTimeout * 1000,
+    streamOutputLimit: config.streamOutputLimit,
+    runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
+    // A kernel's token reaches only its notebook's project; it is revoked when the kernel ends.
+    mintToken: async ({ userId, projectId, name }) => {
+      if (!projectId) return undefined;
+      const created = await createToken(database.db, { userId, projectId, name });
+      return { token: created.token, revoke: async () => void (await revokeToken(database.db, userId, created.id)) };
+    },
+  });
+
   const app = createApi({
     db: database.db,
     log,
     envs,
     collab,
+    kernels,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -84,8 +115,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   mountWebApp(app, config.webDist);
 
-  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab)];
+  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab), kernelsUpgrade(database.db, kernels)];
   const server = createAdaptorServer({ fetch: app.fetch });
+  // No Nagle: small kernel and sync messages must not wait for a delayed ACK.
+  server.on("connection", (socket) => socket.setNoDelay(true));
   server.on("upgrade", async (req, socket, head) => {
     try {
       for (const handle of upgrades) if (await handle(req, socket, head)) return;
@@ -103,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  apiUrl ??= `${url}/api`;
   log.info({ url, database: database.kind }, "listening");
 
   // Built in the background, progress in the log: the server answers while it builds.
@@ -124,9 +158,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     envs,
     defaultEnvironment,
     collab,
+    kernels,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Kernels first: their last outputs land in the rooms before those flush.
+        await kernels.close();
         // Rooms flush their logs before the database goes away.
         await collab.close();
         (server as import("node:http").Server).closeAllConnections?.();
@@ -139,4 +176,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return closing;
     },
   };
+}
+
+/** uid/gid of the OS user kernels run as. */
+function osUser(name: string): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
 }

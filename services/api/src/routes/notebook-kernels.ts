@@ -1,0 +1,141 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { KernelOwner, Kernels } from "@tandem/kernels";
+import {
+  ExecuteAccepted,
+  ExecuteBody,
+  IdParam,
+  InputReplyBody,
+  NotebookKernelState,
+  RestartNotebookKernelBody,
+  StartNotebookKernelBody,
+} from "@tandem/protocol";
+import { requireNotebook } from "../access.ts";
+import type { Identity } from "../auth/identity.ts";
+import { type ApiDeps, requireIdentity, router } from "../context.ts";
+import { ApiError } from "../errors.ts";
+import { kernelError } from "../kernel-errors.ts";
+import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
+
+const tags = ["kernels"];
+const conflictResponse = { 409: { description: "The notebook's kernel is dead or absent" } } as const;
+
+const getState = createRoute({
+  method: "get",
+  path: "/notebooks/{id}/kernel",
+  tags,
+  summary: "The notebook's kernel and its queue",
+  security: secured,
+  request: { params: IdParam },
+  responses: { 200: json(NotebookKernelState, "State"), ...errorResponses },
+});
+const start = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/kernel",
+  tags,
+  summary: "Start the notebook's kernel (editor); answers with the running one if there is one",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(StartNotebookKernelBody) },
+  responses: { 201: json(NotebookKernelState, "Started"), ...errorResponses },
+});
+const shutdown = createRoute({
+  method: "delete",
+  path: "/notebooks/{id}/kernel",
+  tags,
+  summary: "Shut the notebook's kernel down (editor)",
+  security: secured,
+  request: { params: IdParam },
+  responses: { 204: noContent, ...errorResponses },
+});
+const interrupt = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/kernel/interrupt",
+  tags,
+  summary: "Interrupt the running cell and drop the queue (editor)",
+  security: secured,
+  request: { params: IdParam },
+  responses: { 204: noContent, ...errorResponses, ...conflictResponse },
+});
+const restart = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/kernel/restart",
+  tags,
+  summary: "Restart the notebook's kernel, dead or alive; optionally run all cells after (editor)",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(RestartNotebookKernelBody) },
+  responses: { 200: json(NotebookKernelState, "Restarted"), ...errorResponses, ...conflictResponse },
+});
+const execute = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/execute",
+  tags,
+  summary: "Queue cells to run; their outputs arrive in the shared document (editor)",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(ExecuteBody) },
+  responses: { 202: json(ExecuteAccepted, "Queued"), ...errorResponses, ...conflictResponse },
+});
+const input = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/input",
+  tags,
+  summary: "Answer the running cell's input() prompt (the person who ran it)",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(InputReplyBody) },
+  responses: { 204: noContent, ...errorResponses, ...conflictResponse },
+});
+
+function owner(who: Identity, notebook: { id: string; projectId: string }): KernelOwner {
+  return {
+    user: { id: who.user.id, email: who.user.email, name: who.user.name },
+    notebookId: notebook.id,
+    projectId: notebook.projectId,
+  };
+}
+
+/** A notebook's own kernel: execution into the shared document, and its lifecycle. */
+export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
+  const wrap = <T>(p: Promise<T>) =>
+    p.catch((err) => {
+      throw kernelError(err);
+    });
+  return router()
+    .openapi(getState, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "viewer");
+      return c.json(kernels.notebooks.status(notebook.id), 200);
+    })
+    .openapi(start, async (c) => {
+      const who = requireIdentity(c);
+      const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
+      await wrap(kernels.notebooks.start(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec));
+      return c.json(kernels.notebooks.status(notebook.id), 201);
+    })
+    .openapi(shutdown, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
+      if (!(await kernels.notebooks.shutdown(notebook.id)))
+        throw new ApiError(409, "conflict", "The notebook has no kernel");
+      return c.body(null, 204);
+    })
+    .openapi(interrupt, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
+      await wrap(kernels.notebooks.interrupt(notebook.id));
+      return c.body(null, 204);
+    })
+    .openapi(restart, async (c) => {
+      const who = requireIdentity(c);
+      const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
+      await wrap(kernels.notebooks.restart(notebook.id, owner(who, notebook), c.req.valid("json").runAll));
+      return c.json(kernels.notebooks.status(notebook.id), 200);
+    })
+    .openapi(execute, async (c) => {
+      const who = requireIdentity(c);
+      const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
+      const cells = await wrap(kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json")));
+      return c.json({ ...kernels.notebooks.status(notebook.id), cells }, 202);
+    })
+    .openapi(input, async (c) => {
+      const who = requireIdentity(c);
+      const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
+      const answered = await wrap(kernels.notebooks.answerInput(notebook.id, who.user.id, c.req.valid("json").value));
+      if (!answered) throw new ApiError(409, "conflict", "No input() is waiting in this notebook");
+      return c.body(null, 204);
+    });
+}

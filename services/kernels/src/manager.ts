@@ -1,0 +1,327 @@
+import { chown, mkdir } from "node:fs/promises";
+import type { Logger } from "pino";
+import { kernelBaseEnv } from "./environment.ts";
+import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
+import type { KernelSpec, Kernelspecs } from "./kernelspecs.ts";
+import {
+  identityEnv,
+  type KernelIdentity,
+  type LaunchContext,
+  type LaunchContribution,
+  type PrepareLaunch,
+} from "./launch.ts";
+
+/** Who a kernel belongs to: the person who started it, and its notebook when it is one's kernel. */
+export interface KernelOwner {
+  user: { id: string; email?: string; name?: string };
+  notebookId?: string;
+  projectId?: string;
+}
+
+/** Mints the scoped API token a kernel gets (TANDEM_API_TOKEN); revoked when the kernel ends. */
+export type MintToken = (req: {
+  userId: string;
+  projectId?: string;
+  name: string;
+}) => Promise<{ token: string; revoke(): Promise<void> } | undefined>;
+
+export interface ManagerOptions {
+  specs: Kernelspecs;
+  runtimeDir: string;
+  /** Where kernels run: `<workDir>/<projectId>` for a notebook's kernel, `<workDir>/default` otherwise. */
+  workDir: string;
+  timings: KernelTimings;
+  log: Logger;
+  /** Pre-started kernels kept per kernelspec (Python kernels only), so a start is immediate. */
+  poolSize: number;
+  /** Shut down a kernel idle (and unwatched) this long; 0 keeps kernels until asked. */
+  idleTimeoutMs: number;
+  hooks: PrepareLaunch[];
+  mintToken?: MintToken;
+  apiUrl?: string;
+  /** Run kernels as this OS user. */
+  runAs?: { uid: number; gid: number };
+}
+
+interface Record_ {
+  kernel: Kernel;
+  owner: KernelOwner;
+  token?: { token: string; revoke(): Promise<void> };
+}
+
+export class KernelManager {
+  private readonly kernels = new Map<string, Record_>();
+  private readonly pool = new Map<string, Kernel[]>();
+  private readonly filling = new Map<string, Promise<void>>();
+  private readonly unpoolable = new Set<string>();
+  private culling?: Promise<void>;
+  private readonly cull?: NodeJS.Timeout;
+  private closed = false;
+  /** Says whether a kernel still has work queued (the executor's queue), so it is not culled. */
+  hasPendingWork: (kernelId: string) => boolean = () => false;
+  /** Told when a kernel is shut down for good (so its sockets, sessions and runner go too). */
+  onShutdown: (kernel: Kernel) => void | Promise<void> = () => {};
+
+  constructor(private readonly o: ManagerOptions) {
+    if (o.idleTimeoutMs > 0) {
+      this.cull = setInterval(
+        () => {
+          this.culling ??= this.cullIdle().finally(() => (this.culling = undefined));
+        },
+        Math.min(o.idleTimeoutMs / 2, 30_000),
+      );
+      this.cull.unref();
+    }
+  }
+
+  get(id: string): Kernel | undefined {
+    return this.kernels.get(id)?.kernel;
+  }
+
+  pooledCount(): number {
+    return [...this.pool.values()].reduce((n, l) => n + l.length, 0);
+  }
+
+  ownerOf(id: string): KernelOwner | undefined {
+    return this.kernels.get(id)?.owner;
+  }
+
+  list(): { kernel: Kernel; owner: KernelOwner }[] {
+    return [...this.kernels.values()].map(({ kernel, owner }) => ({ kernel, owner }));
+  }
+
+  private cwdFor(owner?: KernelOwner) {
+    return `${this.o.workDir}/${owner?.projectId ?? "default"}`;
+  }
+
+  private launchContext(kernel: Kernel, owner?: KernelOwner): LaunchContext {
+    return {
+      kernelId: kernel.id,
+      spec: kernel.spec,
+      notebookId: owner?.notebookId,
+      projectId: owner?.projectId,
+      userId: owner?.user.id,
+      cwd: this.cwdFor(owner),
+    };
+  }
+
+  private async contributions(ctx: LaunchContext): Promise<LaunchContribution[]> {
+    const out: LaunchContribution[] = [];
+    try {
+      for (const hook of this.o.hooks) {
+        const c = await hook(ctx);
+        if (c) out.push(c);
+      }
+    } catch (err) {
+      for (const c of out) await c.release?.();
+      throw err;
+    }
+    return out;
+  }
+
+  private identity(rec: Record_): KernelIdentity {
+    return {
+      notebookId: rec.owner.notebookId,
+      projectId: rec.owner.projectId,
+      user: rec.owner.user,
+      apiUrl: this.o.apiUrl,
+      token: rec.token?.token,
+    };
+  }
+
+  /** The process plan: safe base env < kernelspec env < hooks < Tandem's identity variables. */
+  private async plan(kernel: Kernel): Promise<ProcessPlan> {
+    const rec = this.kernels.get(kernel.id);
+    const cwd = this.cwdFor(rec?.owner);
+    await mkdir(cwd, { recursive: true });
+    if (this.o.runAs) await chown(cwd, this.o.runAs.uid, this.o.runAs.gid);
+    const contributions = rec ? await this.contributions(this.launchContext(kernel, rec.owner)) : [];
+    const env: Record<string, string> = { ...kernelBaseEnv(), ...kernel.spec.env, PYTHONUNBUFFERED: "1" };
+    for (const c of contributions) Object.assign(env, c.env);
+    if (rec) Object.assign(env, identityEnv(this.identity(rec)));
+    const argv = contributions.findLast((c) => c.argv)?.argv;
+    return {
+      env,
+      cwd,
+      argv,
+      uid: this.o.runAs?.uid,
+      gid: this.o.runAs?.gid,
+      release: async () => {
+        for (const c of contributions) await c.release?.();
+      },
+      record: Object.assign({}, ...contributions.map((c) => c.record ?? {})),
+    };
+  }
+
+  private newKernel(spec: KernelSpec): Kernel {
+    return new Kernel(spec, (k) => this.plan(k), this.o.runtimeDir, this.o.timings, this.o.log);
+  }
+
+  /** Starts a kernel (from the warm pool when one fits) for `owner`. */
+  async start(specName: string | undefined, owner: KernelOwner): Promise<Kernel> {
+    if (this.closed) throw new Error("The kernel service is shutting down");
+    const spec = specName ? await this.o.specs.get(specName) : await this.o.specs.defaultSpec();
+    if (!spec) throw new NoSuchKernelspec(specName);
+    // Traversable, not listable: a kernel run as another user reaches its own file by name.
+    await mkdir(this.o.runtimeDir, { recursive: true, mode: this.o.runAs ? 0o711 : 0o700 });
+    const pooled = await this.adoptFromPool(spec, owner);
+    if (pooled) return pooled;
+    const kernel = this.newKernel(spec);
+    const rec: Record_ = { kernel, owner };
+    this.kernels.set(kernel.id, rec);
+    try {
+      rec.token = await this.mint(kernel, owner);
+      await kernel.start();
+    } catch (err) {
+      this.kernels.delete(kernel.id);
+      await kernel.shutdown().catch(() => {});
+      await rec.token?.revoke().catch(() => {});
+      throw err;
+    }
+    this.fillPool(spec);
+    return kernel;
+  }
+
+  private mint(kernel: Kernel, owner: KernelOwner) {
+    return this.o.mintToken?.({
+      userId: owner.user.id,
+      projectId: owner.projectId,
+      name: `kernel ${kernel.id}${owner.notebookId ? ` (notebook ${owner.notebookId})` : ""}`,
+    });
+  }
+
+  private fillPool(spec: KernelSpec) {
+    if (this.o.poolSize <= 0 || this.closed || spec.language.toLowerCase() !== "python") return;
+    if (this.unpoolable.has(spec.name)) return;
+    if (this.filling.has(spec.name)) return;
+    const fill = (async () => {
+      while (!this.closed && (this.pool.get(spec.name)?.length ?? 0) < this.o.poolSize) {
+        const kernel = this.newKernel(spec);
+        try {
+          await kernel.start();
+        } catch (err) {
+          this.o.log.warn({ err, kernelspec: spec.name }, "could not pre-start a kernel");
+          return;
+        }
+        // ipykernel's first execution pays one-off costs (compiler, history): pay them now.
+        await kernel
+          .request("shell", kernel.message("execute_request", silentCode("pass")), 10_000)
+          .catch(() => undefined);
+        if (this.closed) {
+          await kernel.shutdown();
+          return;
+        }
+        const list = this.pool.get(spec.name) ?? [];
+        list.push(kernel);
+        this.pool.set(spec.name, list);
+        // A pooled kernel that dies is dropped from the pool.
+        kernel.once("died", () => {
+          const l = this.pool.get(spec.name);
+          if (l?.includes(kernel)) l.splice(l.indexOf(kernel), 1);
+        });
+      }
+    })().finally(() => this.filling.delete(spec.name));
+    this.filling.set(spec.name, fill);
+  }
+
+  /**
+   * Takes a pre-started kernel and gives it the owner's identity: environment and working
+   * directory set in the interpreter before any user code runs. Hooks that replace argv need a
+   * process of their own, so they get a fresh kernel.
+   */
+  private async adoptFromPool(spec: KernelSpec, owner: KernelOwner): Promise<Kernel | undefined> {
+    const list = this.pool.get(spec.name);
+    const kernel = list?.shift();
+    if (!kernel) return undefined;
+    this.fillPool(spec);
+    if (!kernel.alive || kernel.state !== "idle") {
+      await kernel.shutdown();
+      return undefined;
+    }
+    const rec: Record_ = { kernel, owner };
+    this.kernels.set(kernel.id, rec);
+    let contributions: LaunchContribution[] = [];
+    try {
+      contributions = await this.contributions(this.launchContext(kernel, owner));
+      // Hook variables (PYTHONNOUSERSITE, CUDA_VISIBLE_DEVICES, ...) may be read at interpreter start:
+      // such kernelspecs get processes of their own, and no pool.
+      if (contributions.some((c) => c.argv || Object.keys(c.env ?? {}).length)) {
+        this.unpoolable.add(spec.name);
+        for (const k of this.pool.get(spec.name)?.splice(0) ?? []) void k.shutdown();
+        throw new Error("needs its own process");
+      }
+      rec.token = await this.mint(kernel, owner);
+      const env: Record<string, string> = {};
+      for (const c of contributions) Object.assign(env, c.env);
+      Object.assign(env, identityEnv(this.identity(rec)));
+      const cwd = this.cwdFor(owner);
+      await mkdir(cwd, { recursive: true });
+      const code =
+        `import os as _tandem_os, json as _tandem_json\n` +
+        `_tandem_os.environ.update(_tandem_json.loads(${JSON.stringify(JSON.stringify(env))}))\n` +
+        `_tandem_os.chdir(${JSON.stringify(cwd)})\ndel _tandem_os, _tandem_json\n`;
+      const reply = await kernel.request("shell", kernel.message("execute_request", silentCode(code)), 10_000);
+      if (reply.message().content.status !== "ok") throw new Error("could not set the kernel's environment");
+      kernel.adoptRelease(
+        async () => {
+          for (const c of contributions) await c.release?.();
+        },
+        Object.assign({}, ...contributions.map((c) => c.record ?? {})),
+      );
+      return kernel;
+    } catch (err) {
+      this.o.log.debug({ err, kernelId: kernel.id }, "pooled kernel not usable; starting a fresh one");
+      this.kernels.delete(kernel.id);
+      for (const c of contributions) await c.release?.();
+      await rec.token?.revoke().catch(() => {});
+      await kernel.shutdown();
+      return undefined;
+    }
+  }
+
+  async shutdown(id: string): Promise<boolean> {
+    const rec = this.kernels.get(id);
+    if (!rec) return false;
+    this.kernels.delete(id);
+    await this.onShutdown(rec.kernel);
+    await rec.kernel.shutdown();
+    await rec.token?.revoke().catch((err) => this.o.log.warn({ err }, "revoking a kernel's token failed"));
+    return true;
+  }
+
+  private async cullIdle() {
+    const now = Date.now();
+    for (const { kernel } of [...this.kernels.values()]) {
+      if (this.closed) return;
+      const idleFor = now - kernel.lastActivity.getTime();
+      const idle = kernel.state === "idle" || kernel.state === "dead";
+      if (idle && kernel.connections === 0 && idleFor > this.o.idleTimeoutMs && !this.hasPendingWork(kernel.id)) {
+        this.o.log.info({ kernelId: kernel.id, idleFor }, "shutting down an idle kernel");
+        await this.shutdown(kernel.id);
+      }
+    }
+  }
+
+  async close() {
+    this.closed = true;
+    clearInterval(this.cull);
+    await Promise.allSettled([...this.filling.values(), this.culling]);
+    const pooled = [...this.pool.values()].flat();
+    this.pool.clear();
+    await Promise.allSettled([
+      ...[...this.kernels.keys()].map((id) => this.shutdown(id)),
+      ...pooled.map((k) => k.shutdown()),
+    ]);
+  }
+}
+
+export class NoSuchKernelspec extends Error {
+  constructor(readonly specName: string | undefined) {
+    super(specName ? `No kernelspec named '${specName}'` : "No kernelspec is installed");
+    this.name = "NoSuchKernelspec";
+  }
+}
+
+function silentCode(code: string) {
+  return { code, silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+}

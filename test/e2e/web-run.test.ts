@@ -1,0 +1,116 @@
+import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pythonKernelspecs } from "../integration/kernel-fixture.ts";
+import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+
+let server: TestServer;
+let browser: Browser;
+let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
+let alice: TestUser;
+let bob: TestUser;
+let projectId: string;
+
+beforeAll(async () => {
+  ensureWebBuilt();
+  specs = await pythonKernelspecs();
+  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, ...specs.env } });
+  browser = await launchChromium();
+  alice = await createUser(server.http, "alice");
+  bob = await createUser(server.http, "bob");
+  projectId = await createProject(alice.client, [{ user: bob, role: "editor" }], "Runs");
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await specs?.remove();
+});
+
+async function openAs(user: TestUser, path: string): Promise<Page> {
+  const context = await signedInContext(browser, server.url, user.cookie);
+  context.setDefaultTimeout(20_000);
+  const page = await context.newPage();
+  await page.goto(path);
+  return page;
+}
+
+describe("running cells from the browser (real kernel)", () => {
+  it("Shift+Enter runs a cell in a real kernel and both collaborators see its output", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Run" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("import sys\nprint('hello', 6 * 7)\nprint('oops', file=sys.stderr)\n21 * 2");
+    await a.keyboard.press("Shift+Enter");
+
+    for (const page of [a, b]) {
+      await page.locator(".stream-stdout", { hasText: "hello 42" }).waitFor();
+      await page.locator(".stream-stderr", { hasText: "oops" }).waitFor();
+      await page.locator(".outputs .output-text", { hasText: /^42$/ }).waitFor();
+      await page.locator(".cell").first().locator(".prompt", { hasText: "[1]:" }).first().waitFor();
+      await page.getByRole("status", { name: /Idle/ }).waitFor();
+    }
+    // Shift+Enter on the last cell added a new one below and selected it, as in Jupyter.
+    expect(await a.locator(".cell").count()).toBe(2);
+
+    // An error shows its traceback, readable (no escape codes), to both.
+    await a.keyboard.press("Enter");
+    await a.keyboard.type("1/0");
+    await a.keyboard.press("Control+Enter");
+    for (const page of [a, b]) {
+      await page.locator(".output-error", { hasText: "ZeroDivisionError" }).waitFor();
+      expect(await page.locator(".output-error").innerText()).not.toContain("\u001b[");
+    }
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it("input() asks the person who ran the cell; the others see it waiting", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Input" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("name = input('Your name? ')\nprint('hi', name)");
+    await a.keyboard.press("Control+Enter");
+
+    await a.getByLabel("Your name?").waitFor();
+    await b.getByText("Waiting for input").waitFor();
+    expect(await b.getByLabel("Your name?").count()).toBe(0);
+    await a.getByLabel("Your name?").fill("Ada");
+    await a.keyboard.press("Enter");
+    for (const page of [a, b]) await page.locator(".stream-stdout", { hasText: "hi Ada" }).waitFor();
+    await a.context().close();
+    await b.context().close();
+  });
+
+  it("a running cell shows as running to everyone; interrupt and restart from the toolbar", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Long" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    const b = await openAs(bob, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.type("import time\ntime.sleep(60)");
+    await a.keyboard.press("Control+Enter");
+
+    await b.locator(".cell.cell-running").waitFor();
+    await b.locator(".cell .prompt", { hasText: "[*]:" }).waitFor();
+    await a.getByRole("button", { name: "Interrupt kernel" }).click();
+    for (const page of [a, b]) {
+      await page.locator(".output-error", { hasText: "KeyboardInterrupt" }).waitFor();
+      await page.locator(".cell.cell-running").waitFor({ state: "detached" });
+    }
+
+    await Promise.all([
+      a.waitForResponse((r) => r.url().endsWith("/kernel/restart") && r.ok()),
+      a.getByRole("button", { name: "Restart kernel", exact: true }).click(),
+    ]);
+    await b.getByRole("status", { name: /Idle/ }).waitFor();
+    await a.locator(".cell .cm-content").first().click();
+    await a.keyboard.press("Control+a");
+    await a.keyboard.type("print('fresh', 'time' in dir())");
+    await a.keyboard.press("Control+Enter");
+    await b.locator(".stream-stdout", { hasText: "fresh False" }).waitFor();
+    await a.context().close();
+    await b.context().close();
+  });
+});

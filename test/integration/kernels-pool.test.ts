@@ -1,0 +1,117 @@
+import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type * as Y from "yjs";
+import { addCodeCell, connect, until } from "./collab-clients.ts";
+import { pythonKernelspecs, testPython } from "./kernel-fixture.ts";
+
+let server: TestServer;
+let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
+let owner: TestUser;
+let projectId: string;
+
+beforeAll(async () => {
+  specs = await pythonKernelspecs();
+  server = await startTestServer({ env: { ...specs.env, TANDEM_KERNEL_POOL_SIZE: "1" } });
+  owner = await createUser(server.http, "owner");
+  projectId = await createProject(owner.client);
+});
+afterAll(async () => {
+  await server?.close();
+  await specs?.remove();
+});
+
+const kernels = () => server.server!.kernels;
+
+function outputText(doc: Y.Doc, id: string): string {
+  const cell = doc
+    .getArray<Y.Map<unknown>>("cells")
+    .toArray()
+    .find((c) => c.get("id") === id)!;
+  return ((cell.get("outputs") as Y.Array<any>).toJSON() as any[]).map((o) => o.text ?? "").join("");
+}
+
+describe("kernel pool and launch hooks", () => {
+  it("serves a notebook from a pre-started kernel that then carries the notebook's identity", async () => {
+    const first = await owner.client.post("/api/kernels", { name: "python3" });
+    expect(first.status).toBe(201);
+    await until(() => kernels().stats().pooled === 1, "the pool to fill", 60_000);
+
+    const nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "pooled" })).body.id;
+    const client = connect(server.url, nb, { token: owner.token });
+    await client.synced();
+    addCodeCell(
+      client.doc,
+      "who",
+      "import os\nprint(os.environ['TANDEM_NOTEBOOK_ID'], os.getcwd().endswith(os.environ['TANDEM_PROJECT_ID']))",
+    );
+    expect((await owner.client.post(`/api/notebooks/${nb}/execute`, { cells: ["who"] })).status).toBe(202);
+    await until(() => outputText(client.doc, "who") !== "", "the cell's output", 30_000);
+    expect(outputText(client.doc, "who")).toBe(`${nb} True\n`);
+    // The pooled kernel was taken (the pool refills behind it).
+    await until(() => kernels().stats().pooled === 1, "the pool to refill", 60_000);
+    expect(kernels().stats().running).toBe(2);
+    client.destroy();
+    await owner.client.delete(`/api/notebooks/${nb}/kernel`);
+    await owner.client.delete(`/api/kernels/${first.body.id}`);
+  });
+
+  it("lets other services contribute kernelspecs and shape launches", async () => {
+    const remove = kernels().registerKernelspecSource(() => [
+      {
+        name: "env-abc",
+        argv: [testPython, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name: "Environment abc",
+        language: "python",
+        interrupt_mode: "signal",
+        env: { FROM_SPEC: "spec" },
+        metadata: {},
+      },
+    ]);
+    const released: string[] = [];
+    const unhook = kernels().registerLaunchHook((ctx) =>
+      ctx.spec.name === "env-abc"
+        ? {
+            env: { CUDA_VISIBLE_DEVICES: "GPU-test", FROM_HOOK: ctx.kernelId },
+            record: { environmentId: "abc", gpus: ["GPU-test"] },
+            release: () => void released.push(ctx.kernelId),
+          }
+        : undefined,
+    );
+    const executions: import("@tandem/kernels").ExecutionRecord[] = [];
+    const unlisten = kernels().onExecution((r) => void executions.push(r));
+    const listed = await owner.client.get("/api/kernelspecs");
+    expect(listed.body.kernelspecs["env-abc"].spec.display_name).toBe("Environment abc");
+
+    const nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "hooked" })).body.id;
+    const client = connect(server.url, nb, { token: owner.token });
+    await client.synced();
+    addCodeCell(
+      client.doc,
+      "env",
+      "import os\nprint(os.environ['FROM_SPEC'], os.environ['CUDA_VISIBLE_DEVICES'], os.environ['FROM_HOOK'])",
+    );
+    await owner.client.post(`/api/notebooks/${nb}/execute`, { cells: ["env"], kernelspec: "env-abc" });
+    await until(() => outputText(client.doc, "env") !== "", "the cell's output", 60_000);
+    const kernel = (await owner.client.get(`/api/notebooks/${nb}/kernel`)).body.kernel;
+    expect(kernel.name).toBe("env-abc");
+    expect(outputText(client.doc, "env")).toBe(`spec GPU-test ${kernel.id}\n`);
+    expect(released).toEqual([]);
+    await until(() => executions.length === 1, "the execution to be recorded");
+    expect(executions[0]).toMatchObject({
+      notebookId: nb,
+      cellId: "env",
+      kernelId: kernel.id,
+      kernelspec: "env-abc",
+      userId: owner.id,
+      status: "ok",
+      executionCount: 1,
+      launch: { environmentId: "abc", gpus: ["GPU-test"] },
+    });
+    unlisten();
+    await owner.client.delete(`/api/notebooks/${nb}/kernel`);
+    expect(released).toEqual([kernel.id]);
+    client.destroy();
+    unhook();
+    remove();
+  });
+});
