@@ -87,8 +87,12 @@ describe("share links", () => {
     const created = await owner.client.post(`/api/notebooks/${id}/share-links`, {});
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ notebookId: id, expiresAt: null, revokedAt: null });
-    expect(created.body.url).toContain(created.body.token);
+    expect(created.body.url).toBe(`${server.url}/s/${created.body.token}`);
     const token = created.body.token as string;
+    // The short link lands on the notebook's read-only page.
+    const landing = await server.http.get(`/s/${token}`);
+    expect(landing.status).toBe(302);
+    expect(landing.headers.get("location")).toBe(`/share/${id}?token=${token}`);
 
     await expectCannotWrite(id, { share: token });
     // The share token also works as `?token=`, as Jupyter-style links have it.
@@ -111,6 +115,7 @@ describe("share links", () => {
     expect((await closeOf(`${wsUrl(server)}/collab/${id}?share=${token}`)).code).toBe(4403);
     const after = await owner.client.get(`/api/notebooks/${id}/share-links`);
     expect(after.body[0].revokedAt).not.toBeNull();
+    expect((await server.http.get(`/s/${token}`)).status).toBe(404);
   });
 
   it("refuses expired links, links of another notebook, and past expiry dates", async () => {

@@ -13,6 +13,7 @@ import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
 import { kernelsUpgrade } from "./kernels-upgrade.ts";
+import { mountShareRedirect } from "./share-redirect.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
 
@@ -113,6 +114,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       loginWindowMs: 15 * 60 * 1000,
     },
   });
+  mountShareRedirect(app, collab);
   mountWebApp(app, config.webDist);
 
   const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab), kernelsUpgrade(database.db, kernels)];

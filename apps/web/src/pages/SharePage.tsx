@@ -6,7 +6,7 @@ import { useNotebookConnection } from "../notebook/connection.ts";
 import { NotebookView } from "../notebook/NotebookView.tsx";
 
 /**
- * `/share/<notebookId>?token=<share token>` (the `url` the API gives for a share link): a
+ * `/share/<notebookId>?token=<share token>` (where the API's short `/s/<token>` link lands): a
  * read-only, live view of the notebook with its outputs. Nothing here can edit or run.
  */
 export function SharePage() {

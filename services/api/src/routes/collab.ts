@@ -189,7 +189,7 @@ export function collabRoutes({ db, collab }: ApiDeps) {
       const expiry = expiresAt ? new Date(expiresAt) : null;
       if (expiry && expiry.getTime() <= Date.now()) throw badRequest("expiresAt: must be in the future");
       const { link, token } = await collab.shareLinks.create(notebook.id, who.user.id, expiry);
-      const url = `${new URL(c.req.url).origin}/share/${notebook.id}?token=${encodeURIComponent(token)}`;
+      const url = `${new URL(c.req.url).origin}/s/${encodeURIComponent(token)}`;
       return c.json({ ...toShareLink(link), token, url }, 201);
     })
     .openapi(listShareLinks, async (c) => {
