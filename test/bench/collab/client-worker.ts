@@ -14,6 +14,9 @@ interface Start {
   count: number;
 }
 
+// Every provider adds a process "exit" listener.
+process.setMaxListeners(0);
+
 const now = () => performance.timeOrigin + performance.now();
 const send = (msg: unknown) => process.send!(msg);
 
