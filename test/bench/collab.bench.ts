@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { fromNbformat } from "@tandem/notebook";
-import { HttpClient, startTestServer } from "@tandem/testkit";
+import { type HttpClient, startTestServer } from "@tandem/testkit";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
@@ -99,7 +99,18 @@ async function runLoad(target: Target, editors = EDITORS, seconds = SECONDS): Pr
   const per = Math.ceil(EDITORS / WORKERS);
   await Promise.all(
     workers.map((w, i) =>
-      ask(w, { type: "start", serverUrl: target.wsBase, room, params: target.params, first: i * per, count: Math.max(0, Math.min(per, EDITORS - i * per)) }, "ready"),
+      ask(
+        w,
+        {
+          type: "start",
+          serverUrl: target.wsBase,
+          room,
+          params: target.params,
+          first: i * per,
+          count: Math.max(0, Math.min(per, EDITORS - i * per)),
+        },
+        "ready",
+      ),
     ),
   );
   const cpu0 = cpuSeconds(target.pid);
@@ -112,10 +123,14 @@ async function runLoad(target: Target, editors = EDITORS, seconds = SECONDS): Pr
   // Let the last changes arrive everywhere.
   await new Promise((r) => setTimeout(r, 3000));
   clearInterval(sampler);
-  const sentAll = await Promise.all(workers.map((w) => ask<{ sent: { clientId: number; times: number[] }[] }>(w, { type: "sent" }, "sent")));
+  const sentAll = await Promise.all(
+    workers.map((w) => ask<{ sent: { clientId: number; times: number[] }[] }>(w, { type: "sent" }, "sent")),
+  );
   const sent = sentAll.flatMap((s) => s.sent.map((e) => [e.clientId, e.times] as [number, number[]]));
   const arrived = await Promise.all(
-    workers.map((w) => ask<{ buckets: [number, number][]; missing: number; total: number }>(w, { type: "arrived", sent }, "arrived")),
+    workers.map((w) =>
+      ask<{ buckets: [number, number][]; missing: number; total: number }>(w, { type: "arrived", sent }, "arrived"),
+    ),
   );
   for (const w of workers) w.send({ type: "stop" });
   done();
@@ -158,7 +173,11 @@ function provider(wsBase: string, room: string, doc: Y.Doc, params: Record<strin
 const synced = (p: WebsocketProvider) => new Promise<void>((r) => (p.synced ? r() : p.once("sync", () => r())));
 
 /** Time from connecting to synced, for a fresh client. */
-async function openTime(wsBase: string, room: string, params: Record<string, string>): Promise<{ ms: number; cells: number }> {
+async function openTime(
+  wsBase: string,
+  room: string,
+  params: Record<string, string>,
+): Promise<{ ms: number; cells: number }> {
   const doc = new Y.Doc();
   const t0 = now();
   const p = provider(wsBase, room, doc, params);
@@ -241,7 +260,9 @@ async function main() {
     }
 
     console.log("\nlatency of a change to its arrival at every other client");
-    console.log(`${"server".padEnd(36)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}${"delivered".padStart(18)}${"CPU %core".padStart(11)}${"peak RSS MB".padStart(13)}`);
+    console.log(
+      `${"server".padEnd(36)}${"p50 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}${"delivered".padStart(18)}${"CPU %core".padStart(11)}${"peak RSS MB".padStart(13)}`,
+    );
     for (const [name, r] of results) {
       console.log(
         `${name.padEnd(36)}${fmt(r.p50).padStart(9)}${fmt(r.p99).padStart(9)}${fmt(r.max).padStart(9)}${`${r.delivered}/${r.expected}`.padStart(18)}${fmt(r.cpuPercent, 0).padStart(11)}${fmt(r.peakRssMb, 0).padStart(13)}`,
@@ -249,7 +270,9 @@ async function main() {
     }
     const p = results.find(([name]) => name === peer.name)![1];
     const t = results.find(([name]) => name === tandem.name)![1];
-    console.log(`ratio Tandem/peer: p50 ${fmt(t.p50 / p.p50, 2)}, p99 ${fmt(t.p99 / p.p99, 2)} (goal: p99 <= 1.00), CPU ${fmt(t.cpuPercent / p.cpuPercent, 2)}`);
+    console.log(
+      `ratio Tandem/peer: p50 ${fmt(t.p50 / p.p50, 2)}, p99 ${fmt(t.p99 / p.p99, 2)} (goal: p99 <= 1.00), CPU ${fmt(t.cpuPercent / p.cpuPercent, 2)}`,
+    );
     console.log("(Tandem's CPU is the server process; its Postgres work is on top. The peer persists nothing.)");
 
     // Open a large notebook: Tandem from Postgres with no room loaded (cold); the peer from memory.

@@ -262,7 +262,7 @@ export function createCollab(options: CollabOptions): Collab {
     handleUpgrade,
     createDocument,
     exportNotebook: (notebookId) => withDoc(notebookId, (doc) => exportNbformat(doc)),
-    replaceDocument: (notebookId, ipynb) => replaceWith(notebookId, nbformatToUpdate(ipynb)),
+    replaceDocument: async (notebookId, ipynb) => replaceWith(notebookId, nbformatToUpdate(ipynb)),
     async dropDocument(notebookId) {
       const r = await loaded(notebookId);
       if (!r) return;

@@ -156,15 +156,16 @@ export class Connection {
       this.deniedOnce = true;
       return;
     }
-    let meta: { from: Map<number, number>; to: Map<number, number> };
+    let meta: { to: Map<number, number> } | undefined;
     try {
       // Decoding first means a broken update is refused before it touches the document.
-      meta = Y.parseUpdateMeta(payload);
       Y.decodeUpdate(payload);
+      // Once a document has been replaced, every update is checked for old-epoch history.
+      if (!this.checked || this.room.retired.size) meta = Y.parseUpdateMeta(payload);
     } catch {
       throw new ProtocolError(CloseCode.badUpdate, "The update could not be decoded");
     }
-    if (!this.checked) this.checkEpoch(meta.to);
+    if (meta) this.checkEpoch(meta.to);
     try {
       Y.applyUpdate(this.room.doc, payload, this);
     } catch {

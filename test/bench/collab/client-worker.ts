@@ -14,6 +14,9 @@ interface Start {
   count: number;
 }
 
+// Every provider adds a process "exit" listener.
+process.setMaxListeners(0);
+
 const now = () => performance.timeOrigin + performance.now();
 const send = (msg: unknown) => process.send!(msg);
 
@@ -51,7 +54,10 @@ process.on("message", async (msg: { type: string } & Record<string, unknown>) =>
           const before = tr.beforeState.get(client) ?? 0;
           if (clock <= before) continue;
           let times = editor.arrivals.get(client);
-          if (!times) editor.arrivals.set(client, (times = []));
+          if (!times) {
+            times = [];
+            editor.arrivals.set(client, times);
+          }
           for (let c = before; c < clock; c++) times[c] = t;
         }
       });
@@ -60,7 +66,10 @@ process.on("message", async (msg: { type: string } & Record<string, unknown>) =>
       await new Promise((r) => setTimeout(r, 5));
     }
     await Promise.all(
-      editors.map((e) => new Promise<void>((resolve) => (e.provider.synced ? resolve() : e.provider.once("sync", () => resolve())))),
+      editors.map(
+        (e) =>
+          new Promise<void>((resolve) => (e.provider.synced ? resolve() : e.provider.once("sync", () => resolve()))),
+      ),
     );
     send({ type: "ready", clients: editors.map((e) => ({ index: e.index, clientId: e.doc.clientID })) });
   } else if (msg.type === "type") {
@@ -85,11 +94,14 @@ process.on("message", async (msg: { type: string } & Record<string, unknown>) =>
         }, offset),
       );
     }
-    setTimeout(() => {
-      for (const t of timers) clearInterval(t);
-      timers = [];
-      send({ type: "typed" });
-    }, seconds * 1000 + 50);
+    setTimeout(
+      () => {
+        for (const t of timers) clearInterval(t);
+        timers = [];
+        send({ type: "typed" });
+      },
+      seconds * 1000 + 50,
+    );
   } else if (msg.type === "sent") {
     send({ type: "sent", sent: editors.map((e) => ({ clientId: e.doc.clientID, times: e.sent })) });
   } else if (msg.type === "arrived") {
