@@ -1,5 +1,7 @@
 /** Flags that take no value; every other `--flag` takes the next word (or `--flag=value`). */
 const BOOLEAN_FLAGS = new Set(["json", "help", "wait", "password-stdin", "follow", "yes"]);
+/** Short spellings. */
+const ALIASES: Record<string, string> = { h: "help", r: "requirements", o: "output" };
 /** Flags that may repeat (`-p a=1 -p b=2`); their values collect into an array. */
 const REPEATED_FLAGS = new Set(["p", "param", "requirement"]);
 
@@ -22,7 +24,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       positionals.push(arg);
       continue;
     }
-    const name = match[1] === "h" ? "help" : match[1]!;
+    const name = ALIASES[match[1]!] ?? match[1]!;
     let value: string | boolean;
     if (match[2] !== undefined) value = match[2];
     else if (BOOLEAN_FLAGS.has(name)) value = true;

@@ -17,6 +17,24 @@ export class TandemClient {
     private readonly token?: string,
   ) {}
 
+  /** The raw response of a successful request (for text and streamed bodies); errors throw as `request` does. */
+  async raw(method: string, path: string): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl.replace(/\/$/, "")}${path}`, {
+        method,
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+      });
+    } catch (err) {
+      throw new ApiRequestError(0, "unreachable", `Cannot reach ${this.baseUrl}: ${(err as Error).message}`);
+    }
+    if (!res.ok) {
+      const err = ((await res.json().catch(() => undefined)) as ErrorBody | undefined)?.error;
+      throw new ApiRequestError(res.status, err?.code ?? "http_error", err?.message ?? `HTTP ${res.status}`);
+    }
+    return res;
+  }
+
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

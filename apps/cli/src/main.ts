@@ -2,11 +2,12 @@ import { parseCommandLine } from "./args.ts";
 import { ApiRequestError, TandemClient } from "./client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
+import { envs } from "./commands/envs.ts";
 import { members, notebooks, projects, tokens } from "./commands/resources.ts";
 import { serve } from "./commands/serve.ts";
 import { readSettings } from "./settings.ts";
 
-const commands: Record<string, Command> = { serve, login, logout, whoami, projects, members, notebooks, tokens };
+const commands: Record<string, Command> = { serve, login, logout, whoami, projects, members, notebooks, tokens, envs };
 
 const HELP = `tandem — collaborative notebooks for ML teams
 

@@ -9,6 +9,7 @@ import { ApiError, forbidden, unauthenticated } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { environmentRoutes } from "./routes/environments.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
@@ -56,15 +57,21 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     await next();
   });
 
-  const api: OpenAPIHono<AppEnv> = router()
-    .route("/", healthRoutes())
-    .route("/", authRoutes(deps))
-    .route("/", tokenRoutes(deps))
-    .route("/", projectRoutes(deps))
-    .route("/", notebookRoutes(deps))
-    .route("/", collabRoutes(deps))
-    .route("/", kernelRoutes(deps))
-    .route("/", notebookKernelRoutes(deps));
+  // One entry per area; each router's paths are relative to /api.
+  const api: OpenAPIHono<AppEnv> = router();
+  for (const routes of [
+    healthRoutes(),
+    authRoutes(deps),
+    tokenRoutes(deps),
+    projectRoutes(deps),
+    notebookRoutes(deps),
+    environmentRoutes(deps),
+    collabRoutes(deps),
+    kernelRoutes(deps),
+    notebookKernelRoutes(deps),
+  ]) {
+    api.route("/", routes);
+  }
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
+import type { EnvironmentService } from "@tandem/envs";
 import type { Kernels } from "@tandem/kernels";
 import { ErrorCode } from "@tandem/protocol";
 import type { Context } from "hono";
@@ -24,6 +25,8 @@ export interface ApiDeps {
   db: Db;
   log: Logger;
   config: ApiConfig;
+  /** Pinned environments (builds, kernelspecs, GPUs). */
+  envs: EnvironmentService;
   /** Notebook documents: creation, import/export, versions, share links. */
   collab: Collab;
   /** Kernels: the Jupyter-compatible API and notebooks' execution. */

@@ -30,6 +30,12 @@ const EnvSchema = z.object({
   TANDEM_PUBLIC_URL: z.url().optional(),
   TANDEM_WEB_DIST: z.string().optional(),
   TANDEM_LOGIN_ATTEMPTS: int(1, 1_000_000).default(10),
+  TANDEM_UV: z.string().min(1).optional(),
+  TANDEM_ENVS_DIR: z.string().min(1).optional(),
+  TANDEM_UV_CACHE_DIR: z.string().min(1).optional(),
+  TANDEM_DEFAULT_ENV: bool.default(true),
+  TANDEM_GPU_INVENTORY_FILE: z.string().min(1).optional(),
+  TANDEM_ENV_BUILDS: int(1, 16).default(1),
   TANDEM_COLLAB_MAX_MESSAGE_BYTES: int(1, 2 ** 40).default(32 * 1024 * 1024),
   TANDEM_COLLAB_IDLE_UNLOAD_MS: int(0, 24 * 60 * 60 * 1000).default(30_000),
   TANDEM_COLLAB_COMPACT_EVERY: int(1, 1_000_000).default(500),
@@ -56,6 +62,18 @@ export interface Config {
   /** The built web app to serve at `/`, if any. */
   webDist?: string;
   loginAttempts: number;
+  /** The uv program (otherwise found on PATH, as `python3 -m uv`, or installed under the data dir). */
+  uv?: string;
+  /** Built environments (default `<dataDir>/envs`). */
+  envsDir?: string;
+  /** uv's cache, shared by every build (default `<dataDir>/cache/uv`). */
+  uvCacheDir?: string;
+  /** Build a default Python 3 environment with ipykernel at first start when no usable kernelspec exists. */
+  defaultEnv: boolean;
+  /** A recorded `nvidia-smi --query-gpu=... --format=csv` output to use as the GPU inventory. */
+  gpuInventoryFile?: string;
+  /** Environment builds that run at once. */
+  envBuilds: number;
   /** Largest collaboration WebSocket frame accepted from a client (bytes). */
   collabMaxMessageBytes: number;
   /** How long a notebook room with nobody in it stays in memory (ms). */
@@ -102,6 +120,12 @@ export function loadConfig(
     publicUrl: e.TANDEM_PUBLIC_URL,
     webDist: e.TANDEM_WEB_DIST,
     loginAttempts: e.TANDEM_LOGIN_ATTEMPTS,
+    uv: e.TANDEM_UV,
+    envsDir: e.TANDEM_ENVS_DIR && resolve(e.TANDEM_ENVS_DIR),
+    uvCacheDir: e.TANDEM_UV_CACHE_DIR && resolve(e.TANDEM_UV_CACHE_DIR),
+    defaultEnv: e.TANDEM_DEFAULT_ENV,
+    gpuInventoryFile: e.TANDEM_GPU_INVENTORY_FILE,
+    envBuilds: e.TANDEM_ENV_BUILDS,
     collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,
     collabIdleUnloadMs: e.TANDEM_COLLAB_IDLE_UNLOAD_MS,
     collabCompactEvery: e.TANDEM_COLLAB_COMPACT_EVERY,

@@ -1,12 +1,15 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createApi, createToken, revokeToken } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
+import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
 import { createKernels, type Kernels } from "@tandem/kernels";
+import type { Environment } from "@tandem/protocol";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
@@ -23,6 +26,9 @@ export interface TandemServer {
   loginUrl: string;
   database: Database;
   log: Logger;
+  envs: EnvironmentService;
+  /** The first-start default environment (null when another usable kernelspec exists or it is turned off). */
+  defaultEnvironment: Promise<Environment | null>;
   /** The collaboration service (notebook documents). */
   collab: Collab;
   /** The kernel gateway (kernelspecs, kernels, notebook execution). */
@@ -48,6 +54,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
 
+  // An in-memory database has no data dir on disk; its environments still need one.
+  const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), "tandem") : config.dataDir;
+  const envs = await EnvironmentService.open({
+    db: database.db,
+    dataDir: filesDir,
+    envsDir: config.envsDir,
+    uvCacheDir: config.uvCacheDir,
+    uvPath: config.uv,
+    gpuInventoryFile: config.gpuInventoryFile,
+    concurrency: config.envBuilds,
+    log: log.child({ area: "envs" }),
+  });
+
   const collab = createCollab({
     db: database.db,
     log: log.child({ service: "collab" }),
@@ -57,14 +76,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   const kernelsLog = log.child({ service: "kernels" });
-  const dataDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), `tandem-${process.pid}`) : config.dataDir;
   // Filled in once the server listens (the port may be picked then).
   let apiUrl = config.publicUrl?.replace(/\/$/, "");
   const kernels = createKernels({
     log: kernelsLog,
-    runtimeDir: join(dataDir, "runtime"),
-    workDir: join(dataDir, "work"),
+    runtimeDir: join(filesDir, "runtime"),
+    workDir: join(filesDir, "work"),
     kernelspecDirs: config.kernelspecPath,
+    // Ready environments are kernelspecs; their launches get the environment's variables and GPUs.
+    kernelspecSources: [
+      async () => (await envs.kernelspecs()).map((k) => ({ name: k.name, ...k.spec, resourceDir: undefined })),
+    ],
+    prepareLaunch: [
+      async (ctx) => {
+        const launch = await envs.prepareLaunch(ctx.spec.name);
+        return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
+      },
+    ],
     defaultKernelspec: config.defaultKernelspec,
     openDoc: (notebookId) => collab.open(notebookId),
     get apiUrl() {
@@ -85,6 +113,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const app = createApi({
     db: database.db,
     log,
+    envs,
     collab,
     kernels,
     config: {
@@ -121,6 +150,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   apiUrl ??= `${url}/api`;
   log.info({ url, database: database.kind }, "listening");
 
+  // Built in the background, progress in the log: the server answers while it builds.
+  const defaultEnvironment = config.defaultEnv
+    ? ensureDefaultEnvironment(envs, {
+        log: log.child({ area: "envs" }),
+        // Any kernelspec the gateway finds (Jupyter paths included) whose interpreter exists will do.
+        hasUsableKernelspec: async () =>
+          (await kernels.kernelspecs.list()).some((k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!)),
+      }).catch((err) => {
+        log.error({ err }, "default environment failed");
+        return null;
+      })
+    : Promise.resolve(null);
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -129,6 +171,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     loginUrl: `${url}/login?token=${encodeURIComponent(adminToken)}`,
     database,
     log,
+    envs,
+    defaultEnvironment,
     collab,
     kernels,
     close() {
@@ -140,6 +184,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await collab.close();
         (server as import("node:http").Server).closeAllConnections?.();
         await stopped;
+        await envs.close();
+        await defaultEnvironment;
         await database.close();
         log.info("stopped");
       })();

@@ -2,3 +2,4 @@ export { HttpClient, type HttpResult, type RequestOptions } from "./http.ts";
 export { adminDatabaseUrl, assertPostgres, createTestDatabase, INSTALL_HINT, type TestDatabase } from "./postgres.ts";
 export { repoRoot, startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 export { createProject, createUser, type TestUser } from "./users.ts";
+export { assertUv, makeWheels, serveWheels, type TinyWheel, testUvCache } from "./wheels.ts";

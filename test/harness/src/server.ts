@@ -50,6 +50,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     TANDEM_DATA_DIR: dataDir,
     TANDEM_TOKEN: adminToken,
     TANDEM_LOG_LEVEL: "warn",
+    // Tests bring their own kernels; a test about the first-start environment turns this on.
+    TANDEM_DEFAULT_ENV: "false",
     ...options.env,
   };
   const finish = async (url: string, rest: Partial<TestServer>, stop: () => Promise<void>): Promise<TestServer> => {

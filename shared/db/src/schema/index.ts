@@ -2,3 +2,4 @@
 
 export * from "./collab.ts";
 export * from "./core.ts";
+export * from "./envs.ts";
