@@ -65,10 +65,12 @@ describe("@jupyterlab/services against Tandem", () => {
     const states = outputs.filter((o) => o.type === "status").map((o) => o.content.execution_state);
     expect(states).toEqual(["busy", "idle"]);
 
-    const sleeping = kernel.requestExecute({ code: "import time; time.sleep(60)" });
+    // Interrupt once the code is surely running (a SIGINT inside ipykernel's own machinery, just
+    // before user code starts, is a known ipykernel hazard that Jupyter shares).
+    const sleeping = kernel.requestExecute({ code: "import time; print('sleeping', flush=True); time.sleep(60)" });
     await new Promise<void>((resolve) => {
       sleeping.onIOPub = (msg) => {
-        if (msg.header.msg_type === "execute_input") resolve();
+        if (msg.header.msg_type === "stream") resolve();
       };
     });
     await kernel.interrupt();

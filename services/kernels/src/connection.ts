@@ -29,9 +29,18 @@ function freePort(host: string): Promise<number> {
 }
 
 /** Five ports the kernel binds (the kernel binds, so the ports are picked free here first, as jupyter_client does). */
+/** Ports handed out lately: the OS may offer a just-closed port again before its kernel binds it. */
+const recent: number[] = [];
+
 export async function newConnectionInfo(kernelName: string, ip = "127.0.0.1"): Promise<ConnectionInfo> {
   const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort(ip));
+  while (ports.size < 5) {
+    const port = await freePort(ip);
+    if (recent.includes(port)) continue;
+    ports.add(port);
+    recent.push(port);
+    if (recent.length > 200) recent.shift();
+  }
   const [shell, iopub, stdin, control, hb] = [...ports];
   return {
     transport: "tcp",

@@ -43,7 +43,11 @@ interface Runtime {
   release?: () => void | Promise<void>;
   stderrTail: string;
   ending: boolean;
+  /** Until ready, an exit is start-up's failure to report, not a death. */
+  starting: boolean;
 }
+
+class PortTakenError extends Error {}
 
 export class KernelDiedError extends Error {
   constructor(message: string) {
@@ -110,8 +114,24 @@ export class Kernel extends EventEmitter<Events> {
     this.emit("state", state);
   }
 
-  /** Starts the process and waits until it answers kernel_info on shell and publishes on iopub. */
+  /**
+   * Starts the process and waits until it answers kernel_info on shell and publishes on iopub.
+   * Ports are picked free and then bound by the kernel, so another process may take one in
+   * between: a kernel that fails on "Address already in use" is started again on new ports.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (err) {
+        if (!(err instanceof PortTakenError) || attempt >= 4) throw err;
+        this.log.debug({ kernelId: this.id, attempt }, "a kernel port was taken; starting again");
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     this.setState("starting");
     const plan = await this.plan(this);
     this.launchRecord = plan.record ?? {};
@@ -138,6 +158,7 @@ export class Kernel extends EventEmitter<Events> {
       release: plan.release,
       stderrTail: "",
       ending: false,
+      starting: true,
       exited: new Promise<void>((resolve) => child.once("close", () => resolve())),
     };
     this.runtime = runtime;
@@ -153,9 +174,10 @@ export class Kernel extends EventEmitter<Events> {
 
     try {
       await this.waitReady(runtime);
+      runtime.starting = false;
     } catch (err) {
       await this.endRuntime(runtime, false);
-      this.setState("dead");
+      if (!(err instanceof PortTakenError)) this.setState("dead");
       throw err;
     }
     this.setState("idle");
@@ -169,6 +191,7 @@ export class Kernel extends EventEmitter<Events> {
     void runtime.exited.then(() => (exited = true));
     while (Date.now() < deadline) {
       if (exited) {
+        if (runtime.stderrTail.includes("Address already in use")) throw new PortTakenError();
         throw new KernelDiedError(`The kernel exited during start-up:\n${runtime.stderrTail.trim()}`);
       }
       const request = this.message("kernel_info_request", {});
@@ -215,9 +238,7 @@ export class Kernel extends EventEmitter<Events> {
   }
 
   private onExit(runtime: Runtime, code: number | null, signal: NodeJS.Signals | null) {
-    if (runtime !== this.runtime || runtime.ending) {
-      return;
-    }
+    if (runtime !== this.runtime || runtime.ending || runtime.starting) return;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     const tail = runtime.stderrTail.trim().split("\n").slice(-5).join("\n");
     void this.die(runtime, `The kernel ${how}${tail ? `:\n${tail}` : ""}`);

@@ -51,13 +51,16 @@ const CLIENT_CHANNELS = new Set(["shell", "control", "stdin"]);
 class KernelBridge {
   readonly conns = new Set<Conn>();
   private readonly routes = new Map<string, Conn>();
+  /** The kernel's own session id: statuses the server makes up carry it, as clients expect. */
+  private kernelSession?: string;
   private readonly detach: () => void;
 
   constructor(private readonly kernel: Kernel) {
     const onMessage = (channel: Channel, msg: RawMessage) => this.fromKernel(channel, msg);
     const onState = (state: KernelState) => {
-      // Not "restarting": @jupyterlab/services reads it as an auto-restart and reconnects.
-      if (state === "dead" || state === "starting") this.broadcastStatus(state);
+      // Only "dead", as Jupyter Server: @jupyterlab/services reads "restarting" as an auto-restart
+      // (and reconnects), and any status under another session makes it drop in-flight messages.
+      if (state === "dead") this.broadcastStatus(state);
     };
     kernel.on("message", onMessage);
     kernel.on("state", onState);
@@ -68,6 +71,7 @@ class KernelBridge {
   }
 
   private fromKernel(channel: Channel, msg: RawMessage) {
+    this.kernelSession = msg.header.session;
     if (channel === "iopub") {
       for (const c of this.conns) send(c, channel, msg);
       return;
@@ -81,7 +85,7 @@ class KernelBridge {
 
   private broadcastStatus(state: string) {
     const msg = RawMessage.from({
-      header: newHeader("status", this.kernel.session),
+      header: newHeader("status", this.kernelSession ?? this.kernel.session),
       parent_header: {},
       metadata: {},
       content: { execution_state: state },

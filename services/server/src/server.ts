@@ -1,14 +1,15 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createApi, createToken, revokeToken } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
-import type { Environment } from "@tandem/protocol";
 import { createKernels, type Kernels } from "@tandem/kernels";
+import type { Environment } from "@tandem/protocol";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
@@ -83,6 +84,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runtimeDir: join(filesDir, "runtime"),
     workDir: join(filesDir, "work"),
     kernelspecDirs: config.kernelspecPath,
+    // Ready environments are kernelspecs; their launches get the environment's variables and GPUs.
+    kernelspecSources: [
+      async () => (await envs.kernelspecs()).map((k) => ({ name: k.name, ...k.spec, resourceDir: undefined })),
+    ],
+    prepareLaunch: [
+      async (ctx) => {
+        const launch = await envs.prepareLaunch(ctx.spec.name);
+        return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
+      },
+    ],
     defaultKernelspec: config.defaultKernelspec,
     openDoc: (notebookId) => collab.open(notebookId),
     get apiUrl() {
@@ -143,7 +154,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // Built in the background, progress in the log: the server answers while it builds.
   const defaultEnvironment = config.defaultEnv
-    ? ensureDefaultEnvironment(envs, { log: log.child({ area: "envs" }) }).catch((err) => {
+    ? ensureDefaultEnvironment(envs, {
+        log: log.child({ area: "envs" }),
+        // Any kernelspec the gateway finds (Jupyter paths included) whose interpreter exists will do.
+        hasUsableKernelspec: async () =>
+          (await kernels.kernelspecs.list()).some((k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!)),
+      }).catch((err) => {
         log.error({ err }, "default environment failed");
         return null;
       })
