@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, startServer } from "@tandem/server";
+import { type Config, ConfigError, loadConfig, startServer } from "@tandem/server";
 import { fileURLToPath } from "node:url";
 import type { Command } from "../command.ts";
 
@@ -8,7 +8,7 @@ const webDist = fileURLToPath(new URL("../../../web/dist", import.meta.url));
 export const serve: Command = {
   usage: "serve [--host H] [--port P] [--data-dir D]",
   async run({ flags }) {
-    let config;
+    let config: Config;
     try {
       config = loadConfig(process.env, {
         host: flags.host as string | undefined,

@@ -103,10 +103,9 @@ export function authRoutes({ db, config }: ApiDeps) {
         throw new ApiError(429, ErrorCode.rateLimited, `Too many sign-in attempts; try again in ${wait} s`);
       }
       const user = await findUserByEmail(db, body.email);
-      const ok = user?.passwordHash
-        ? await verifyPassword(body.password, user.passwordHash)
-        : (await verifyPassword(body.password, await dummyHashPromise), false);
-      if (!user || !ok) throw new ApiError(401, ErrorCode.unauthenticated, "Wrong email or password");
+      // Unknown accounts still pay for a hash, so timing does not tell which emails exist.
+      const ok = await verifyPassword(body.password, user?.passwordHash ?? (await dummyHashPromise));
+      if (!user?.passwordHash || !ok) throw new ApiError(401, ErrorCode.unauthenticated, "Wrong email or password");
       limiter.reset(key);
       await startSession(c, db, user.id, config.secureCookies);
       return c.json(toUser(user), 200);
