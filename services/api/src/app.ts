@@ -9,7 +9,10 @@ import { ApiError, forbidden, unauthenticated } from "./errors.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { experimentRoutes } from "./routes/experiments.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
+import { mlflowRoutes } from "./routes/mlflow.ts";
+import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -58,7 +61,8 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     .route("/", authRoutes(deps))
     .route("/", tokenRoutes(deps))
     .route("/", projectRoutes(deps))
-    .route("/", notebookRoutes(deps));
+    .route("/", notebookRoutes(deps))
+    .route("/", experimentRoutes(deps));
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
@@ -80,6 +84,9 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     },
   });
 
+  // MLflow's API answers its own errors in its own shape, unknown routes included.
+  app.route("/api/2.0/mlflow", mlflowRoutes(deps));
+  app.route("/api/2.0/mlflow-artifacts", mlflowArtifactRoutes(deps));
   app.route("/api", api);
   app.route("/api", docsRoutes());
   app.route("/", loginLinkRoutes(deps));
@@ -92,7 +99,11 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     if (err instanceof HTTPException) {
       const res = err.getResponse();
       const malformed = res.status === 400 && /json/i.test(err.message);
-      const code = malformed ? ErrorCode.invalidJson : res.status === 413 ? ErrorCode.payloadTooLarge : ErrorCode.badRequest;
+      const code = malformed
+        ? ErrorCode.invalidJson
+        : res.status === 413
+          ? ErrorCode.payloadTooLarge
+          : ErrorCode.badRequest;
       const message = malformed ? "The request body is not valid JSON" : err.message || "Bad request";
       return c.json({ error: { code, message } }, err.status);
     }

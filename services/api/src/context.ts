@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "@tandem/db";
+import type { Tracking } from "@tandem/tracking";
 import { ErrorCode } from "@tandem/protocol";
 import type { Context } from "hono";
 import type { Logger } from "pino";
@@ -22,6 +23,8 @@ export interface ApiDeps {
   db: Db;
   log: Logger;
   config: ApiConfig;
+  /** Experiments, runs and artifacts (MLflow-compatible). */
+  tracking: Tracking;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createApi } from "@tandem/api";
 import { type Database, openDatabase } from "@tandem/db";
+import { createTracking, type Tracking } from "@tandem/tracking";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.ts";
 import { mountWebApp } from "./static.ts";
@@ -16,6 +17,8 @@ export interface TandemServer {
   adminToken: string;
   loginUrl: string;
   database: Database;
+  /** The tracking service (the kernel gateway's launch hook calls `tracking.kernelTrackingEnv`). */
+  tracking: Tracking;
   log: Logger;
   close(): Promise<void>;
 }
@@ -38,9 +41,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
 
+  const tracking = createTracking({ db: database.db, artifactsDir: join(config.dataDir, "artifacts"), log });
   const app = createApi({
     db: database.db,
     log,
+    tracking,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -79,6 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     adminToken,
     loginUrl: `${url}/login?token=${encodeURIComponent(adminToken)}`,
     database,
+    tracking,
     log,
     close() {
       closing ??= (async () => {

@@ -21,10 +21,20 @@ describe("configuration", () => {
 
   it("stops with a message naming every bad variable", () => {
     expect(() =>
-      loadConfig({ TANDEM_PORT: "70000", TANDEM_TOKEN: "short", TANDEM_LOG_LEVEL: "loud", TANDEM_ALLOW_SIGNUP: "maybe" }),
+      loadConfig({
+        TANDEM_PORT: "70000",
+        TANDEM_TOKEN: "short",
+        TANDEM_LOG_LEVEL: "loud",
+        TANDEM_ALLOW_SIGNUP: "maybe",
+      }),
     ).toThrow(ConfigError);
     try {
-      loadConfig({ TANDEM_PORT: "70000", TANDEM_TOKEN: "short", TANDEM_LOG_LEVEL: "loud", TANDEM_ALLOW_SIGNUP: "maybe" });
+      loadConfig({
+        TANDEM_PORT: "70000",
+        TANDEM_TOKEN: "short",
+        TANDEM_LOG_LEVEL: "loud",
+        TANDEM_ALLOW_SIGNUP: "maybe",
+      });
     } catch (err) {
       const message = (err as Error).message;
       expect(message).toMatch(/TANDEM_PORT: must be at most 65535/);

@@ -21,7 +21,9 @@ describe("migrations", () => {
     try {
       expect((await database.migrate()).length).toBeGreaterThan(0);
       expect(await database.migrate()).toEqual([]);
-      expect(await tables(database.db)).toEqual(expect.arrayContaining(["users", "projects", "notebooks", "tandem_migrations"]));
+      expect(await tables(database.db)).toEqual(
+        expect.arrayContaining(["users", "projects", "notebooks", "tandem_migrations"]),
+      );
     } finally {
       await database.close();
     }

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { Id, Timestamp } from "./common.ts";
 
-export const Email = z.email().max(320).transform((e) => e.toLowerCase());
+export const Email = z
+  .email()
+  .max(320)
+  .transform((e) => e.toLowerCase());
 export const Password = z.string().min(8, "at least 8 characters").max(1024);
 
 export const User = z
@@ -18,9 +21,7 @@ export type User = z.infer<typeof User>;
 export const SignupBody = z
   .object({ email: Email, name: z.string().trim().min(1).max(200), password: Password })
   .meta({ id: "SignupBody" });
-export const LoginBody = z
-  .object({ email: Email, password: z.string().min(1).max(1024) })
-  .meta({ id: "LoginBody" });
+export const LoginBody = z.object({ email: Email, password: z.string().min(1).max(1024) }).meta({ id: "LoginBody" });
 
 export const ApiToken = z
   .object({

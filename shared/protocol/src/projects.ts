@@ -18,9 +18,7 @@ export type Project = z.infer<typeof Project>;
 export const CreateProjectBody = z.object({ name: Name }).meta({ id: "CreateProjectBody" });
 export const UpdateProjectBody = z.object({ name: Name }).meta({ id: "UpdateProjectBody" });
 
-export const Member = z
-  .object({ userId: Id, email: z.string(), name: z.string(), role: Role })
-  .meta({ id: "Member" });
+export const Member = z.object({ userId: Id, email: z.string(), name: z.string(), role: Role }).meta({ id: "Member" });
 export type Member = z.infer<typeof Member>;
 
 export const AddMemberBody = z.object({ email: Email, role: Role }).meta({ id: "AddMemberBody" });

@@ -37,7 +37,12 @@ const createProject = createRoute({
   summary: "Create a project; you become its owner",
   security: secured,
   request: jsonBody(CreateProjectBody),
-  responses: { 201: json(Project, "Created"), 400: errorResponses[400], 401: errorResponses[401], 403: errorResponses[403] },
+  responses: {
+    201: json(Project, "Created"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+  },
 });
 const getProject = createRoute({
   method: "get",
