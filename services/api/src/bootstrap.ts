@@ -1,7 +1,7 @@
 import { type Db, schema } from "@tandem/db";
 import { and, eq, isNull } from "drizzle-orm";
-import { createToken } from "./auth/tokens.ts";
 import { digest } from "./auth/secrets.ts";
+import { createToken } from "./auth/tokens.ts";
 import { findUserByEmail } from "./users.ts";
 
 export const ADMIN_EMAIL = "admin@localhost";

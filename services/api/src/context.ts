@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Db } from "@tandem/db";
-import type { Tracking } from "@tandem/tracking";
 import { ErrorCode } from "@tandem/protocol";
+import type { Tracking } from "@tandem/tracking";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Identity } from "./auth/identity.ts";

@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import type { z } from "@hono/zod-openapi";
 import { ErrorBody } from "@tandem/protocol";
 
 /** The error answers every authenticated route may give, for the OpenAPI document. */

@@ -6,8 +6,8 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Db, schema } from "@tandem/db";
 import { and, eq, sql } from "drizzle-orm";
-import { invalid, missing } from "./errors.ts";
 import { assertArtifactWritable } from "./artifact-rules.ts";
+import { invalid, missing } from "./errors.ts";
 
 const { artifacts, runs } = schema;
 

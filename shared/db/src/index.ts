@@ -1,3 +1,3 @@
-export { openDatabase, type Database, type DatabaseOptions, type Db, type Schema } from "./client.ts";
-export * as schema from "./schema/index.ts";
+export { type Database, type DatabaseOptions, type Db, openDatabase, type Schema } from "./client.ts";
 export { runMigrations } from "./migrate.ts";
+export * as schema from "./schema/index.ts";

@@ -1,5 +1,5 @@
-import type { ApiToken, CreatedToken } from "@tandem/protocol";
 import { type Db, schema } from "@tandem/db";
+import type { ApiToken, CreatedToken } from "@tandem/protocol";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { digest, newSecret } from "./secrets.ts";
 

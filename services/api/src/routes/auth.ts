@@ -1,13 +1,13 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { createRoute } from "@hono/zod-openapi";
 import { type Db, schema } from "@tandem/db";
 import { ErrorBody, ErrorCode, LoginBody, SignupBody, User } from "@tandem/protocol";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { SESSION_COOKIE } from "../auth/identity.ts";
 import { dummyHashPromise, hashPassword, verifyPassword } from "../auth/passwords.ts";
 import { RateLimiter } from "../auth/rate-limit.ts";
 import { createSession, deleteSession, SESSION_TTL_MS } from "../auth/sessions.ts";
-import { type AppContext, type ApiDeps, requireIdentity, router } from "../context.ts";
+import { type ApiDeps, type AppContext, requireIdentity, router } from "../context.ts";
 import { ApiError, conflict, forbidden } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 import { findUserByEmail, findUserById, toUser } from "../users.ts";

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { createRoute } from "@hono/zod-openapi";
+import type { Role } from "@tandem/protocol";
 import {
   ArtifactEntry,
   ExperimentId,
@@ -9,11 +10,10 @@ import {
   RunDetail,
   RunId,
   RunPage,
-  RunSummary,
+  type RunSummary,
   RunTableQuery,
   TrackedExperiment,
 } from "@tandem/protocol";
-import type { Role } from "@tandem/protocol";
 import { type Experiment, parseArtifactPath, type Run, TrackingError } from "@tandem/tracking";
 import { z } from "zod";
 import { projectRole, requireProject, roleAtLeast } from "../access.ts";

@@ -11,6 +11,7 @@ import {
 import { Hono } from "hono";
 import type { Identity } from "../auth/identity.ts";
 import type { ApiDeps, AppContext, AppEnv } from "../context.ts";
+import { ApiError } from "../errors.ts";
 import { mlflowAccess } from "../mlflow-access.ts";
 import {
   offsetOf,
@@ -21,7 +22,6 @@ import {
   wireRun,
   wireRunInfo,
 } from "../mlflow-wire.ts";
-import { ApiError } from "../errors.ts";
 
 type Body = Record<string, unknown>;
 type Handler = (who: Identity, body: Body) => Promise<unknown>;

@@ -3,8 +3,8 @@ import { schema } from "@tandem/db";
 import {
   AddMemberBody,
   CreateProjectBody,
-  IdParam,
   Id,
+  IdParam,
   Member,
   Project,
   type Role,
