@@ -302,6 +302,10 @@ export function mlflowRoutes(deps: ApiDeps) {
     };
   });
 
+  // MLflow 3's client asks for a run's logged models whenever it lists the run's artifacts.
+  // Tandem records no logged models yet (the model registry is its own issue): always none.
+  route("/logged-models/search", async () => ({ models: [] }));
+
   // Anything else under the MLflow prefix answers in MLflow's terms, never with Tandem's shape.
   app.all("*", (c) =>
     c.json(
