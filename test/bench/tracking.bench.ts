@@ -31,13 +31,19 @@ const venvPython = join(cacheDir, "bin/python");
 function ensureMlflowServer(): void {
   if (existsSync(venvPython)) {
     try {
-      const v = execFileSync(venvPython, ["-c", "import mlflow.server, mlflow; print(mlflow.__version__)"]).toString().trim();
+      const v = execFileSync(venvPython, ["-c", "import mlflow.server, mlflow; print(mlflow.__version__)"])
+        .toString()
+        .trim();
       if (v === MLFLOW_VERSION) return;
     } catch {}
   }
   console.log(`installing mlflow==${MLFLOW_VERSION} into ${cacheDir} (uv)…`);
-  execFileSync("uv", ["venv", "--quiet", "--python", "python3", "--python-preference", "only-system", cacheDir], { stdio: "inherit" });
-  execFileSync("uv", ["pip", "install", "--quiet", "--python", venvPython, `mlflow==${MLFLOW_VERSION}`], { stdio: "inherit" });
+  execFileSync("uv", ["venv", "--quiet", "--python", "python3", "--python-preference", "only-system", cacheDir], {
+    stdio: "inherit",
+  });
+  execFileSync("uv", ["pip", "install", "--quiet", "--python", venvPython, `mlflow==${MLFLOW_VERSION}`], {
+    stdio: "inherit",
+  });
 }
 
 function freePort(): Promise<number> {
@@ -70,12 +76,19 @@ async function startMlflow(): Promise<{ url: string; stop: () => Promise<void> }
   const child = spawn(
     venvPython,
     [
-      "-m", "mlflow", "server",
-      "--backend-store-uri", `sqlite:///${join(dir, "mlflow.db")}`,
-      "--artifacts-destination", join(dir, "artifacts"),
-      "--host", "127.0.0.1",
-      "--port", String(port),
-      "--workers", "1",
+      "-m",
+      "mlflow",
+      "server",
+      "--backend-store-uri",
+      `sqlite:///${join(dir, "mlflow.db")}`,
+      "--artifacts-destination",
+      join(dir, "artifacts"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--workers",
+      "1",
     ],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: "false" } },
   );
@@ -143,7 +156,9 @@ async function ingest(name: string, call: ReturnType<typeof client>): Promise<nu
   );
   const seconds = (performance.now() - t0) / 1000;
   const points = RUNS * POINTS;
-  console.log(`${name.padEnd(8)} ${points} points in ${seconds.toFixed(2)} s = ${Math.round(points / seconds)} points/s`);
+  console.log(
+    `${name.padEnd(8)} ${points} points in ${seconds.toFixed(2)} s = ${Math.round(points / seconds)} points/s`,
+  );
   return points / seconds;
 }
 
@@ -157,7 +172,9 @@ async function main() {
     const user = await createUser(tandem.http, "bench");
     const tandemRate = await ingest("tandem", client(tandem.url, user.token));
     const mlflowRate = await ingest("mlflow", client(mlflow.url));
-    console.log(`ratio: Tandem ingests ${(tandemRate / mlflowRate).toFixed(1)}× MLflow server ${MLFLOW_VERSION} (SQLite) (goal ≥ 10×)`);
+    console.log(
+      `ratio: Tandem ingests ${(tandemRate / mlflowRate).toFixed(1)}× MLflow server ${MLFLOW_VERSION} (SQLite) (goal ≥ 10×)`,
+    );
 
     // The run table: LIST_RUNS runs with params and 3 latest metrics each, seeded in SQL.
     const exp = await client(tandem.url, user.token)("experiments/create", { name: "bench-list" });
@@ -175,7 +192,9 @@ async function main() {
     await sql.end();
     const get = async (q: string) => {
       const t0 = performance.now();
-      const res = await fetch(`${tandem.url}/api/experiments/${e}/runs?${q}`, { headers: { authorization: `Bearer ${user.token}` } });
+      const res = await fetch(`${tandem.url}/api/experiments/${e}/runs?${q}`, {
+        headers: { authorization: `Bearer ${user.token}` },
+      });
       const body = (await res.json()) as { runs: unknown[] };
       if (!res.ok || !Array.isArray(body.runs)) throw new Error(`list failed: ${res.status}`);
       return { ms: performance.now() - t0, n: body.runs.length };
@@ -184,7 +203,10 @@ async function main() {
       [`all ${LIST_RUNS} runs in one page`, `limit=${LIST_RUNS}`],
       [`all ${LIST_RUNS} runs sorted by metrics.loss`, `limit=${LIST_RUNS}&orderBy=metrics.loss%20DESC`],
       ["first page of 100 sorted by metrics.loss", "limit=100&orderBy=metrics.loss%20DESC"],
-      ["page of 100 filtered params.depth = '3', by metrics.f1", `limit=100&orderBy=metrics.f1&filter=${encodeURIComponent("params.depth = '3'")}`],
+      [
+        "page of 100 filtered params.depth = '3', by metrics.f1",
+        `limit=100&orderBy=metrics.f1&filter=${encodeURIComponent("params.depth = '3'")}`,
+      ],
     ] as const) {
       await get(q); // warm
       const times: number[] = [];

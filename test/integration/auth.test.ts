@@ -1,6 +1,6 @@
+import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -41,7 +41,11 @@ describe("sign-up, sign-in and sessions", () => {
 
   it("refuses a second account with the same email, whatever its case", async () => {
     await server.http.post("/api/auth/signup", { email: "dup@example.com", name: "A", password: "password one" });
-    const res = await server.http.post("/api/auth/signup", { email: "DUP@example.com", name: "B", password: "password two" });
+    const res = await server.http.post("/api/auth/signup", {
+      email: "DUP@example.com",
+      name: "B",
+      password: "password two",
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("conflict");
   });
@@ -55,7 +59,11 @@ describe("sign-up, sign-in and sessions", () => {
   });
 
   it("logs in with the right password only, and logs out", async () => {
-    await server.http.post("/api/auth/signup", { email: "grace@example.com", name: "Grace", password: "cobol forever" });
+    await server.http.post("/api/auth/signup", {
+      email: "grace@example.com",
+      name: "Grace",
+      password: "cobol forever",
+    });
     const wrong = await server.http.post("/api/auth/login", { email: "grace@example.com", password: "fortran" });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe("unauthenticated");
@@ -77,7 +85,9 @@ describe("sign-up, sign-in and sessions", () => {
     await server.http.post("/api/auth/signup", { email: "eve@example.com", name: "Eve", password: "right password" });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      statuses.push((await server.http.post("/api/auth/login", { email: "eve@example.com", password: "guess" })).status);
+      statuses.push(
+        (await server.http.post("/api/auth/login", { email: "eve@example.com", password: "guess" })).status,
+      );
     }
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
     const limited = await server.http.post("/api/auth/login", { email: "eve@example.com", password: "right password" });
@@ -106,15 +116,23 @@ describe("sign-up, sign-in and sessions", () => {
 
   it("refuses cookie-authenticated changes from another site", async () => {
     const user = await createUser(server.http, "csrf");
-    const res = await server.http.post("/api/projects", { name: "x" }, {
-      cookie: user.cookie,
-      headers: { origin: "https://evil.example" },
-    });
+    const res = await server.http.post(
+      "/api/projects",
+      { name: "x" },
+      {
+        cookie: user.cookie,
+        headers: { origin: "https://evil.example" },
+      },
+    );
     expect(res.status).toBe(403);
-    const same = await server.http.post("/api/projects", { name: "x" }, {
-      cookie: user.cookie,
-      headers: { origin: server.url },
-    });
+    const same = await server.http.post(
+      "/api/projects",
+      { name: "x" },
+      {
+        cookie: user.cookie,
+        headers: { origin: server.url },
+      },
+    );
     expect(same.status).toBe(201);
   });
 });
@@ -123,7 +141,11 @@ describe("closed sign-up", () => {
   it("answers 403 when TANDEM_ALLOW_SIGNUP is off", async () => {
     const closed = await startTestServer({ env: { TANDEM_ALLOW_SIGNUP: "false" } });
     try {
-      const res = await closed.http.post("/api/auth/signup", { email: "x@example.com", name: "X", password: "password123" });
+      const res = await closed.http.post("/api/auth/signup", {
+        email: "x@example.com",
+        name: "X",
+        password: "password123",
+      });
       expect(res.status).toBe(403);
       expect(res.body.error.code).toBe("forbidden");
     } finally {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let server: TestServer;
 let owner: TestUser;

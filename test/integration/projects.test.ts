@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let server: TestServer;
 let owner: TestUser;
@@ -63,11 +63,17 @@ describe("members and roles", () => {
     const added = await owner.client.post(`/api/projects/${id}/members`, { email: editor.email, role: "viewer" });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ userId: editor.id, role: "viewer", email: editor.email });
-    expect((await owner.client.post(`/api/projects/${id}/members`, { email: editor.email, role: "viewer" })).status).toBe(409);
-    expect((await owner.client.post(`/api/projects/${id}/members`, { email: "ghost@example.com", role: "viewer" })).status).toBe(404);
+    expect(
+      (await owner.client.post(`/api/projects/${id}/members`, { email: editor.email, role: "viewer" })).status,
+    ).toBe(409);
+    expect(
+      (await owner.client.post(`/api/projects/${id}/members`, { email: "ghost@example.com", role: "viewer" })).status,
+    ).toBe(404);
 
     // A viewer cannot add people or change roles.
-    expect((await editor.client.post(`/api/projects/${id}/members`, { email: viewer.email, role: "owner" })).status).toBe(403);
+    expect(
+      (await editor.client.post(`/api/projects/${id}/members`, { email: viewer.email, role: "owner" })).status,
+    ).toBe(403);
     expect((await editor.client.patch(`/api/projects/${id}/members/${editor.id}`, { role: "owner" })).status).toBe(403);
 
     const promoted = await owner.client.patch(`/api/projects/${id}/members/${editor.id}`, { role: "editor" });

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase, HttpClient, repoRoot, startTestServer, type TestServer } from "@tandem/testkit";
+import { afterAll, describe, expect, it } from "vitest";
 
 const cli = join(repoRoot, "apps/cli/bin/tandem.js");
 

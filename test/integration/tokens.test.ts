@@ -1,6 +1,6 @@
+import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -59,7 +59,10 @@ describe("personal API tokens", () => {
     const user = await createUser(server.http, "exp");
     const past = await user.client.post("/api/tokens", { name: "old", expiresAt: "2001-01-01T00:00:00Z" });
     expect(past.status).toBe(400);
-    const soon = await user.client.post("/api/tokens", { name: "soon", expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const soon = await user.client.post("/api/tokens", {
+      name: "soon",
+      expiresAt: new Date(Date.now() + 1500).toISOString(),
+    });
     expect(soon.status).toBe(201);
     const client = server.http.as({ token: soon.body.token });
     expect((await client.get("/api/me")).status).toBe(200);

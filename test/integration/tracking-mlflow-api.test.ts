@@ -337,6 +337,16 @@ describe("MLflow access", () => {
     expect((await loner.client.get("/api/projects")).body).toHaveLength(1);
   });
 
+  it("maps MLflow's default experiment \"0\" to a Default experiment in the caller's project", async () => {
+    const run = await owner.client.post(`${M}/runs/create`, { experiment_id: "0", start_time: 1 });
+    expect(run.status).toBe(200);
+    const exp = (await owner.client.get(`${M}/experiments/get?experiment_id=${run.body.run.info.experiment_id}`)).body
+      .experiment;
+    expect(exp.name).toBe("Default");
+    const again = await owner.client.post(`${M}/runs/create`, { experiment_id: "0", start_time: 2 });
+    expect(again.body.run.info.experiment_id).toBe(run.body.run.info.experiment_id);
+  });
+
   it("refuses requests without a token in MLflow's format", async () => {
     const res = await server.http.post(`${M}/experiments/search`, {});
     expect(res.status).toBe(401);

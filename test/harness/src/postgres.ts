@@ -41,7 +41,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   try {
     await admin.unsafe(`CREATE DATABASE ${name}`);
   } catch (err) {
-    throw new Error(`Cannot create a test database at ${adminDatabaseUrl()}: ${(err as Error).message}\n${INSTALL_HINT}`);
+    throw new Error(
+      `Cannot create a test database at ${adminDatabaseUrl()}: ${(err as Error).message}\n${INSTALL_HINT}`,
+    );
   } finally {
     await admin.end({ timeout: 1 });
   }

@@ -104,6 +104,22 @@ export function mlflowRoutes(deps: ApiDeps) {
     });
   };
 
+  /**
+   * MLflow's client falls back to experiment "0" ("Default") when none is set. In Tandem that is
+   * a "Default" experiment in the project the caller would create experiments in (made on demand).
+   */
+  async function experimentIdFor(who: Identity, raw: unknown): Promise<number> {
+    if (String(raw) !== "0") return experimentIdOf(raw);
+    const projectId = who.projectScope ?? (await tracking.projects.defaultFor(who.user.id));
+    const found = await tracking.experiments.byName("Default", [projectId]).catch(() => null);
+    if (found) return found.id;
+    await access.checkRole(who, projectId, "editor", "No Experiment with id=0 exists");
+    const made = await tracking.experiments
+      .create({ projectId, name: "Default", userId: who.user.id })
+      .catch(() => tracking.experiments.byName("Default", [projectId]));
+    return made.id;
+  }
+
   // --- experiments ---------------------------------------------------------
   route("/experiments/create", async (who, body) => {
     const name = required(body, "name");
@@ -119,7 +135,7 @@ export function mlflowRoutes(deps: ApiDeps) {
     return { experiment_id: String(exp.id) };
   });
   route("/experiments/get", async (who, body) => {
-    const exp = await access.experiment(who, experimentIdOf(body.experiment_id), "viewer");
+    const exp = await access.experiment(who, await experimentIdFor(who, body.experiment_id), "viewer");
     return { experiment: wireExperiment(exp) };
   });
   route("/experiments/get-by-name", async (who, body) => {
@@ -166,7 +182,7 @@ export function mlflowRoutes(deps: ApiDeps) {
 
   // --- runs ----------------------------------------------------------------
   route("/runs/create", async (who, body) => {
-    const experiment = await access.experiment(who, experimentIdOf(body.experiment_id), "editor");
+    const experiment = await access.experiment(who, await experimentIdFor(who, body.experiment_id), "editor");
     const run = await tracking.runs.create({
       experiment,
       userId: who.user.id,
