@@ -32,10 +32,9 @@ export function mlflowAccess(db: Db, tracking: Tracking) {
       return exp;
     },
     async run(who: Identity, runId: string, needed: Role) {
-      const row = await tracking.runs.row(runId);
-      const exp = await tracking.experiments.get(Number(row.experimentId));
-      await checkRole(who, exp.projectId, needed, `Run with id=${runId} not found`);
-      return { row, experiment: exp };
+      const { row, projectId } = await tracking.runs.withProject(runId);
+      await checkRole(who, projectId, needed, `Run with id=${runId} not found`);
+      return { row, projectId };
     },
   };
 }

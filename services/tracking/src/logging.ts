@@ -2,6 +2,7 @@ import { type Db, schema } from "@tandem/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { invalid, missing } from "./errors.ts";
 import { assertWritable, columnsFromTags, getRunRow, type MetricPoint, PROVENANCE_TAGS } from "./runs.ts";
+import { rowsOf } from "./sql.ts";
 import {
   MAX_BATCH_METRICS,
   MAX_BATCH_PARAMS,
@@ -12,7 +13,7 @@ import {
 } from "./validate.ts";
 import { parseDouble, parseInt64, readValue, storedValue } from "./values.ts";
 
-const { runs, runParams, runTags, metrics, latestMetrics, runInputs } = schema;
+const { runs, runParams, runTags, metrics, runInputs } = schema;
 
 export interface BatchInput {
   metrics?: unknown[];
@@ -77,8 +78,39 @@ function parseBatch(runId: string, input: BatchInput) {
   return { metricRows, params, tags };
 }
 
-const newer = (a: MetricRow, b: MetricRow) =>
-  a.step !== b.step ? a.step > b.step : a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : a.value > b.value;
+/**
+ * Appends points and moves each key's latest value forward, in one statement: the rows travel
+ * as one JSON parameter (no per-row bind parameters), and nothing is written unless the run is
+ * active and not finished. Answers false when it wrote nothing for that reason.
+ */
+async function insertMetrics(db: Db, runId: string, rows: MetricRow[]): Promise<boolean> {
+  const data = JSON.stringify(rows.map((m) => [m.key, m.value, m.isNan, m.timestamp, m.step]));
+  const [res] = await rowsOf<{ n: number }>(
+    db,
+    sql`with run as (
+          select id from runs
+          where id = ${runId} and lifecycle_stage = 'active' and status not in ('FINISHED', 'FAILED', 'KILLED')
+          for share
+        ), data as (
+          select d->>0 as key, (d->>1)::float8 as value, (d->>2)::boolean as is_nan, (d->>3)::int8 as timestamp, (d->>4)::int8 as step
+          from jsonb_array_elements(${data}::jsonb) d, run
+        ), ins as (
+          insert into metrics (run_id, key, value, is_nan, timestamp, step)
+          select ${runId}, key, value, is_nan, timestamp, step from data
+        ), latest as (
+          insert into latest_metrics (run_id, key, value, is_nan, timestamp, step)
+          select distinct on (key) ${runId}, key, value, is_nan, timestamp, step from data
+          order by key, step desc, timestamp desc, value desc
+          on conflict (run_id, key) do update
+            set value = excluded.value, is_nan = excluded.is_nan, timestamp = excluded.timestamp, step = excluded.step
+            -- MLflow's rule for "latest": max step, then max timestamp, then max value.
+            where (excluded.step, excluded.timestamp, excluded.value)
+                > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)
+        )
+        select count(*)::int as n from run`,
+  );
+  return Number(res?.n) > 0;
+}
 
 /**
  * Logs a batch in one transaction with a handful of statements whatever its size: one
@@ -86,6 +118,12 @@ const newer = (a: MetricRow, b: MetricRow) =>
  */
 export async function logBatch(db: Db, runId: string, input: BatchInput): Promise<void> {
   const { metricRows, params, tags } = parseBatch(runId, input);
+  if (!params.size && !tags.size) {
+    // The hot path (metrics only): one statement, atomic on its own, one round trip.
+    if (metricRows.length && (await insertMetrics(db, runId, metricRows))) return;
+    assertWritable(await getRunRow(db, runId));
+    return;
+  }
   await db.transaction(async (tx) => {
     // FOR SHARE: a concurrent delete or finish waits for this batch rather than racing it.
     const [row] = await tx
@@ -122,28 +160,7 @@ export async function logBatch(db: Db, runId: string, input: BatchInput): Promis
       if (Object.keys(cols).length) await tx.update(runs).set(cols).where(eq(runs.id, runId));
     }
 
-    if (metricRows.length) {
-      await tx.insert(metrics).values(metricRows);
-      const latest = new Map<string, MetricRow>();
-      for (const m of metricRows) {
-        const cur = latest.get(m.key);
-        if (!cur || newer(m, cur)) latest.set(m.key, m);
-      }
-      await tx
-        .insert(latestMetrics)
-        .values([...latest.values()])
-        .onConflictDoUpdate({
-          target: [latestMetrics.runId, latestMetrics.key],
-          set: {
-            value: sql`excluded.value`,
-            isNan: sql`excluded.is_nan`,
-            timestamp: sql`excluded.timestamp`,
-            step: sql`excluded.step`,
-          },
-          // MLflow's rule for "latest": max step, then max timestamp, then max value.
-          setWhere: sql`(excluded.step, excluded.timestamp, excluded.value) > (${latestMetrics.step}, ${latestMetrics.timestamp}, ${latestMetrics.value})`,
-        });
-    }
+    if (metricRows.length) await insertMetrics(tx as unknown as Db, runId, metricRows);
   });
 }
 

@@ -113,6 +113,18 @@ export async function getRunRow(db: Db, runId: string): Promise<RunRow> {
   return row;
 }
 
+/** A run and the project it belongs to (through its experiment), in one query, for access checks. */
+export async function getRunWithProject(db: Db, runId: string): Promise<{ row: RunRow; projectId: string }> {
+  const [found] = await db
+    .select({ row: runs, projectId: schema.experiments.projectId })
+    .from(runs)
+    .innerJoin(schema.experiments, eq(schema.experiments.id, runs.experimentId))
+    .where(eq(runs.id, runId))
+    .limit(1);
+  if (!found) throw missing(`Run with id=${runId} not found`);
+  return found;
+}
+
 /** MLflow refuses writes to deleted runs; Tandem also refuses them to finished runs (reopen with status RUNNING). */
 export function assertWritable(row: Pick<RunRow, "id" | "lifecycleStage" | "status">): void {
   if (row.lifecycleStage !== "active")

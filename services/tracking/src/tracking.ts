@@ -32,6 +32,7 @@ export function createTracking({ db, artifactsDir }: TrackingOptions) {
     },
     runs: {
       row: (runId: string) => runs.getRunRow(db, runId),
+      withProject: (runId: string) => runs.getRunWithProject(db, runId),
       get: (runId: string) => runs.getRun(db, runId),
       create: (input: runs.CreateRun) => runs.createRun(db, input),
       update: (row: Awaited<ReturnType<typeof runs.getRunRow>>, u: runs.UpdateRun) => runs.updateRun(db, row, u),
