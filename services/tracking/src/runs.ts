@@ -214,7 +214,7 @@ export async function setRunStage(db: Db, row: RunRow, stage: "active" | "delete
 }
 
 export async function getRun(db: Db, runId: string): Promise<Run> {
-  const [run] = await queryRuns(db, { where: [sql`r.id = ${runId}`], order: [], limit: 1, offset: 0 });
+  const [run] = await queryRuns(db, { where: [sql`r.id = ${runId}`], joins: [], order: [], limit: 1, offset: 0 });
   if (!run) throw missing(`Run with id=${runId} not found`);
   return run;
 }
@@ -264,17 +264,31 @@ function clauseSql(c: Clause): SQL {
   }
 }
 
-function orderSql(o: OrderBy): SQL {
+/**
+ * An ORDER BY term; sorting by a metric, param or tag joins that one key's table once (by its
+ * primary key) rather than looking it up per comparison.
+ */
+function orderSql(o: OrderBy, i: number): { join?: SQL; expr: SQL } {
   const dir = o.ascending ? sql`asc nulls last` : sql`desc nulls last`;
+  const alias = sql.raw(`o${i}`);
   switch (o.type) {
     case "attribute":
-      return sql`${attributeColumn(o.key)} ${dir}`;
+      return { expr: sql`${attributeColumn(o.key)} ${dir}` };
     case "metric":
-      return sql`(select case when m.is_nan then null else m.value end from latest_metrics m where m.run_id = r.id and m.key = ${o.key}) ${dir}`;
+      return {
+        join: sql`left join latest_metrics ${alias} on ${alias}.run_id = r.id and ${alias}.key = ${o.key}`,
+        expr: sql`case when ${alias}.is_nan then null else ${alias}.value end ${dir}`,
+      };
     case "param":
-      return sql`(select p.value from run_params p where p.run_id = r.id and p.key = ${o.key}) ${dir}`;
+      return {
+        join: sql`left join run_params ${alias} on ${alias}.run_id = r.id and ${alias}.key = ${o.key}`,
+        expr: sql`${alias}.value ${dir}`,
+      };
     case "tag":
-      return sql`(select t.value from run_tags t where t.run_id = r.id and t.key = ${o.key}) ${dir}`;
+      return {
+        join: sql`left join run_tags ${alias} on ${alias}.run_id = r.id and ${alias}.key = ${o.key}`,
+        expr: sql`${alias}.value ${dir}`,
+      };
   }
 }
 
@@ -295,7 +309,14 @@ export async function searchRuns(db: Db, q: SearchRuns): Promise<Run[]> {
     q.orderBy?.length && typeof q.orderBy[0] === "string"
       ? parseOrderBy(q.orderBy as string[])
       : ((q.orderBy ?? []) as OrderBy[]);
-  return queryRuns(db, { where, order: orders.map(orderSql), limit: q.maxResults ?? 1000, offset: q.offset ?? 0 });
+  const terms = orders.map(orderSql);
+  return queryRuns(db, {
+    where,
+    joins: terms.flatMap((t) => (t.join ? [t.join] : [])),
+    order: terms.map((t) => t.expr),
+    limit: q.maxResults ?? 1000,
+    offset: q.offset ?? 0,
+  });
 }
 
 interface RawRun {
@@ -319,24 +340,34 @@ interface RawRun {
 }
 
 /**
- * One round trip: the page of runs is chosen (filtered, sorted, limited) first, then each
- * chosen run's params, tags and latest metrics are gathered by index. No N+1.
+ * One round trip: the page of runs is chosen (filtered, sorted, limited) first, then the chosen
+ * runs' params, tags and latest metrics are gathered with one grouped join each. No N+1.
  */
-async function queryRuns(db: Db, q: { where: SQL[]; order: SQL[]; limit: number; offset: number }): Promise<Run[]> {
+async function queryRuns(
+  db: Db,
+  q: { where: SQL[]; joins: SQL[]; order: SQL[]; limit: number; offset: number },
+): Promise<Run[]> {
   const order = sql.join([...q.order, sql`r.start_time desc`, sql`r.id asc`], sql`, `);
+  const gather = (table: string, cols: string) =>
+    sql.raw(
+      `(select run_id, jsonb_agg(jsonb_build_array(${cols}) order by key) as v from ${table}
+         where run_id in (select id from page) group by run_id)`,
+    );
   const rows = await rowsOf<RawRun>(
     db,
-    sql`select r.id, r.experiment_id, r.name, r.user_id, r.user_name, r.status, r.start_time, r.end_time,
+    sql`with page as (
+          select r.*, row_number() over (order by ${order}) as ord
+          from runs r ${sql.join(q.joins, sql` `)}
+          where ${and(...q.where)}
+          order by ${order} limit ${q.limit} offset ${q.offset}
+        )
+        select r.id, r.experiment_id, r.name, r.user_id, r.user_name, r.status, r.start_time, r.end_time,
           r.lifecycle_stage, r.source_notebook_id, r.notebook_revision, r.environment_id, r.gpus, r.parent_run_id,
-          coalesce((select jsonb_agg(jsonb_build_array(m.key, m.value, m.is_nan, m.timestamp, m.step) order by m.key)
-                    from latest_metrics m where m.run_id = r.id), '[]'::jsonb) as metrics,
-          coalesce((select jsonb_agg(jsonb_build_array(p.key, p.value) order by p.key)
-                    from run_params p where p.run_id = r.id), '[]'::jsonb) as params,
-          coalesce((select jsonb_agg(jsonb_build_array(t.key, t.value) order by t.key)
-                    from run_tags t where t.run_id = r.id), '[]'::jsonb) as tags
-        from (select r.*, row_number() over (order by ${order}) as ord
-              from runs r where ${and(...q.where)}
-              order by ${order} limit ${q.limit} offset ${q.offset}) r
+          coalesce(m.v, '[]'::jsonb) as metrics, coalesce(p.v, '[]'::jsonb) as params, coalesce(t.v, '[]'::jsonb) as tags
+        from page r
+        left join ${gather("latest_metrics", "key, value, is_nan, timestamp, step")} m on m.run_id = r.id
+        left join ${gather("run_params", "key, value")} p on p.run_id = r.id
+        left join ${gather("run_tags", "key, value")} t on t.run_id = r.id
         order by r.ord`,
   );
   return rows.map((r) => ({
