@@ -31,7 +31,7 @@ const TYPES: Record<string, Clause["type"]> = {
 
 // Tokens: quoted strings, backticked identifiers, numbers, operators, parentheses, commas, words.
 const TOKEN =
-  /\s*(?:('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\w.])|(!=|<=|>=|=|<|>)|([(),])|([A-Za-z_][\w.]*(?:\.`[^`]*`)?))/y;
+  /\s*(?:('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(`[^`]*`)|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\w.])|(!=|<=|>=|=|<|>)|([(),])|([A-Za-z_]\w*(?:\.(?:\w+|`[^`]*`))*))/y;
 
 type Token = { kind: "str" | "ident" | "num" | "op" | "punct" | "word"; text: string };
 
