@@ -10,10 +10,13 @@ import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { environmentRoutes } from "./routes/environments.ts";
+import { experimentRoutes } from "./routes/experiments.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
+import { mlflowRoutes } from "./routes/mlflow.ts";
+import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
@@ -69,6 +72,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     collabRoutes(deps),
     kernelRoutes(deps),
     notebookKernelRoutes(deps),
+    experimentRoutes(deps),
   ]) {
     api.route("/", routes);
   }
@@ -93,6 +97,9 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     },
   });
 
+  // MLflow's API answers its own errors in its own shape, unknown routes included.
+  app.route("/api/2.0/mlflow", mlflowRoutes(deps));
+  app.route("/api/2.0/mlflow-artifacts", mlflowArtifactRoutes(deps));
   app.route("/api", api);
   app.route("/api", docsRoutes());
   app.route("/", loginLinkRoutes(deps));

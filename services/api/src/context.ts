@@ -4,6 +4,7 @@ import type { Db } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
 import type { Kernels } from "@tandem/kernels";
 import { ErrorCode } from "@tandem/protocol";
+import type { Tracking } from "@tandem/tracking";
 import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { Identity } from "./auth/identity.ts";
@@ -31,6 +32,8 @@ export interface ApiDeps {
   collab: Collab;
   /** Kernels: the Jupyter-compatible API and notebooks' execution. */
   kernels: Kernels;
+  /** Experiments, runs and artifacts (MLflow-compatible). */
+  tracking: Tracking;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

@@ -10,6 +10,7 @@ import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
 import { createKernels, type Kernels } from "@tandem/kernels";
 import type { Environment } from "@tandem/protocol";
+import { createTracking, type Tracking } from "@tandem/tracking";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
@@ -26,6 +27,8 @@ export interface TandemServer {
   adminToken: string;
   loginUrl: string;
   database: Database;
+  /** The tracking service (the kernel gateway's launch hook calls `tracking.kernelTrackingEnv`). */
+  tracking: Tracking;
   log: Logger;
   envs: EnvironmentService;
   /** The first-start default environment (null when another usable kernelspec exists or it is turned off). */
@@ -76,6 +79,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     compactEvery: config.collabCompactEvery,
   });
 
+  const tracking = createTracking({ db: database.db, artifactsDir: join(filesDir, "artifacts"), log });
+
   const kernelsLog = log.child({ service: "kernels" });
   // Filled in once the server listens (the port may be picked then).
   let apiUrl = config.publicUrl?.replace(/\/$/, "");
@@ -92,6 +97,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       async (ctx) => {
         const launch = await envs.prepareLaunch(ctx.spec.name);
         return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
+      },
+      // `import mlflow` in a notebook records into the notebook's experiment, with a token of its project.
+      async (ctx) => {
+        if (!ctx.notebookId || !ctx.projectId || !ctx.userId || !apiUrl) return null;
+        const { userId, projectId } = ctx;
+        const created = await createToken(database.db, { userId, projectId, name: "kernel MLflow tracking" });
+        const env = await tracking.kernelTrackingEnv({
+          notebookId: ctx.notebookId,
+          projectId,
+          userId,
+          apiBaseUrl: apiUrl,
+          token: created.token,
+        });
+        return { env: { ...env }, release: async () => void (await revokeToken(database.db, userId, created.id)) };
       },
     ],
     defaultKernelspec: config.defaultKernelspec,
@@ -117,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     envs,
     collab,
     kernels,
+    tracking,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -172,6 +192,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     adminToken,
     loginUrl: `${url}/login?token=${encodeURIComponent(adminToken)}`,
     database,
+    tracking,
     log,
     envs,
     defaultEnvironment,

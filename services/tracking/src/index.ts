@@ -1,1 +1,14 @@
-export {};
+export { type ArtifactEntry, type ArtifactPath, ArtifactStore, parseArtifactPath } from "./artifacts.ts";
+export { MlflowCode, TrackingError } from "./errors.ts";
+export { type Experiment, experimentIdOf, type ViewType } from "./experiments.ts";
+export { parseFilter, parseOrderBy } from "./filter.ts";
+export {
+  ensureNotebookExperiment,
+  type KernelTrackingEnv,
+  type KernelTrackingInput,
+  kernelTrackingEnv,
+} from "./kernel-env.ts";
+export { type MetricPoint, PROVENANCE_TAGS, RUN_STATUSES, type Run, type RunInfo, runIdOf } from "./runs.ts";
+export { createTracking, type Tracking, type TrackingOptions } from "./tracking.ts";
+export { MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_TOTAL } from "./validate.ts";
+export { parseDouble, parseInt64 } from "./values.ts";

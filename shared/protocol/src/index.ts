@@ -6,3 +6,4 @@ export * from "./errors.ts";
 export * from "./kernels.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
+export * from "./tracking.ts";

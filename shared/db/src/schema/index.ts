@@ -3,3 +3,4 @@
 export * from "./collab.ts";
 export * from "./core.ts";
 export * from "./envs.ts";
+export * from "./tracking.ts";

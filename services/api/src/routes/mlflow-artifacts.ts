@@ -1,0 +1,98 @@
+import { Readable } from "node:stream";
+import { MlflowCode, parseArtifactPath, TrackingError } from "@tandem/tracking";
+import { Hono } from "hono";
+import type { ApiDeps, AppContext, AppEnv } from "../context.ts";
+import { mlflowAccess } from "../mlflow-access.ts";
+import { mlflowError } from "./mlflow.ts";
+
+/**
+ * MLflow's proxied artifact store (`/api/2.0/mlflow-artifacts/artifacts/<experimentId>/...`):
+ * what `mlflow-artifacts:/` artifact URIs resolve to. Files land in the content-addressed store.
+ */
+export function mlflowArtifactRoutes(deps: ApiDeps) {
+  const { db, tracking, log } = deps;
+  const access = mlflowAccess(db, tracking);
+  const app = new Hono<AppEnv>();
+
+  const who = (c: AppContext) => {
+    const identity = c.get("identity");
+    if (!identity) throw new TrackingError(MlflowCode.unauthenticated, "Send an API token: set MLFLOW_TRACKING_TOKEN");
+    return identity;
+  };
+  /** The path after `/artifacts/`, decoded. */
+  const pathOf = (c: AppContext) => {
+    const marker = "/mlflow-artifacts/artifacts/";
+    const raw = c.req.path.slice(c.req.path.indexOf(marker) + marker.length);
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      throw new TrackingError(MlflowCode.invalid, "Invalid artifact path encoding");
+    }
+  };
+  const experimentRole = async (
+    c: AppContext,
+    path: ReturnType<typeof parseArtifactPath>,
+    needed: "viewer" | "editor",
+  ) =>
+    access.experiment(who(c), path.experimentId, needed).catch((err) => {
+      if (err instanceof TrackingError && err.code === MlflowCode.notFound)
+        throw new TrackingError(MlflowCode.notFound, `No artifact root for experiment ${path.experimentId}`);
+      throw err;
+    });
+
+  // List: GET /artifacts?path=<experimentId>/<runId>/artifacts/<dir>
+  app.get("/artifacts", async (c) => {
+    try {
+      const path = parseArtifactPath(c.req.query("path") ?? "");
+      await experimentRole(c, path, "viewer");
+      const entries = await tracking.artifacts.list(path);
+      return c.json({
+        files: entries.map((e) => ({
+          path: e.path,
+          is_dir: e.isDir,
+          ...(e.size !== undefined ? { file_size: e.size } : {}),
+        })),
+      });
+    } catch (err) {
+      return mlflowError(c, err, log);
+    }
+  });
+
+  app.get("/artifacts/*", async (c) => {
+    try {
+      const path = parseArtifactPath(pathOf(c));
+      await experimentRole(c, path, "viewer");
+      const file = await tracking.artifacts.get(path);
+      if (!file) throw new TrackingError(MlflowCode.notFound, `Artifact '${pathOf(c)}' not found`);
+      return new Response(Readable.toWeb(file.stream) as ReadableStream, {
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-length": String(file.size),
+          etag: `"${file.sha256}"`,
+        },
+      });
+    } catch (err) {
+      return mlflowError(c, err, log);
+    }
+  });
+
+  app.put("/artifacts/*", async (c) => {
+    try {
+      const path = parseArtifactPath(pathOf(c));
+      await experimentRole(c, path, "editor");
+      // Streamed to disk while hashed: large artifacts never sit in memory whole.
+      await tracking.artifacts.put(path, c.req.raw.body);
+      return c.json({});
+    } catch (err) {
+      return mlflowError(c, err, log);
+    }
+  });
+
+  app.all("*", (c) =>
+    c.json(
+      { error_code: MlflowCode.endpointNotFound, message: `No MLflow endpoint ${c.req.method} ${c.req.path}` },
+      404,
+    ),
+  );
+  return app;
+}

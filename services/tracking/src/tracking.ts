@@ -1,0 +1,58 @@
+import type { Db } from "@tandem/db";
+import type { Logger } from "pino";
+import { ArtifactStore } from "./artifacts.ts";
+import * as exps from "./experiments.ts";
+import { ensureNotebookExperiment, type KernelTrackingInput, kernelTrackingEnv } from "./kernel-env.ts";
+import * as logging from "./logging.ts";
+import { defaultProjectFor, memberProjects } from "./projects.ts";
+import * as runs from "./runs.ts";
+
+export interface TrackingOptions {
+  db: Db;
+  /** Where the content-addressed artifact store keeps its blobs (`<dataDir>/artifacts`). */
+  artifactsDir: string;
+  log: Logger;
+}
+
+/** Experiments, runs, metrics and artifacts: the business logic behind both the MLflow and Tandem APIs. */
+export function createTracking({ db, artifactsDir }: TrackingOptions) {
+  const artifacts = new ArtifactStore(db, artifactsDir);
+  return {
+    artifacts,
+    experiments: {
+      get: (id: number) => exps.getExperiment(db, id),
+      create: (input: exps.CreateExperiment) => exps.createExperiment(db, input),
+      byName: (name: string, projectIds: string[] | null) => exps.experimentByName(db, name, projectIds),
+      rename: (exp: exps.Experiment, name: string) => exps.renameExperiment(db, exp, name),
+      setStage: (exp: exps.Experiment, stage: "active" | "deleted") => exps.setExperimentStage(db, exp, stage),
+      setTag: (exp: exps.Experiment, key: string, value: string) => exps.setExperimentTag(db, exp, key, value),
+      search: (q: exps.SearchExperiments) => exps.searchExperiments(db, q),
+      forNotebook: (input: { notebookId: string; projectId: string; userId: string | null }) =>
+        ensureNotebookExperiment(db, input),
+    },
+    runs: {
+      row: (runId: string) => runs.getRunRow(db, runId),
+      withProject: (runId: string) => runs.getRunWithProject(db, runId),
+      get: (runId: string) => runs.getRun(db, runId),
+      create: (input: runs.CreateRun) => runs.createRun(db, input),
+      update: (row: Awaited<ReturnType<typeof runs.getRunRow>>, u: runs.UpdateRun) => runs.updateRun(db, row, u),
+      setStage: (row: Awaited<ReturnType<typeof runs.getRunRow>>, stage: "active" | "deleted") =>
+        runs.setRunStage(db, row, stage),
+      search: (q: runs.SearchRuns) => runs.searchRuns(db, q),
+      logBatch: (runId: string, batch: logging.BatchInput) => logging.logBatch(db, runId, batch),
+      deleteTag: (runId: string, key: string) => logging.deleteTag(db, runId, key),
+      logInputs: (runId: string, datasets: unknown) => logging.logInputs(db, runId, datasets),
+      inputs: (runId: string) => logging.runInputsOf(db, runId),
+      metricHistory: (runId: string, key: string, page?: { limit?: number; offset?: number }) =>
+        logging.metricHistory(db, runId, key, page),
+    },
+    projects: {
+      defaultFor: (userId: string) => defaultProjectFor(db, userId),
+      memberOf: (userId: string) => memberProjects(db, userId),
+    },
+    /** For the kernel gateway's launch hook: the MLflow environment of a notebook's kernel. */
+    kernelTrackingEnv: (input: KernelTrackingInput) => kernelTrackingEnv(db, input),
+  };
+}
+
+export type Tracking = ReturnType<typeof createTracking>;
