@@ -107,6 +107,19 @@ describe("kernel pool and launch hooks", () => {
       executionCount: 1,
       launch: { environmentId: "abc", gpus: ["GPU-test"] },
     });
+    // The record also stays with the notebook: in the cell's metadata, so in its .ipynb.
+    await until(
+      () => !!cellMetadata(client.doc, "env")?.tandem_execution,
+      "the execution's record in the cell's metadata",
+    );
+    expect(cellMetadata(client.doc, "env")!.tandem_execution).toMatchObject({
+      kernelspec: "env-abc",
+      status: "ok",
+      environmentId: "abc",
+      gpus: ["GPU-test"],
+    });
+    const exported = await owner.client.get(`/api/notebooks/${nb}/ipynb`);
+    expect(exported.body.cells[0].metadata.tandem_execution.environmentId).toBe("abc");
     unlisten();
     await owner.client.delete(`/api/notebooks/${nb}/kernel`);
     expect(released).toEqual([kernel.id]);
@@ -115,3 +128,11 @@ describe("kernel pool and launch hooks", () => {
     remove();
   });
 });
+
+function cellMetadata(doc: import("yjs").Doc, id: string): Record<string, any> | undefined {
+  const cell = doc
+    .getArray<import("yjs").Map<any>>("cells")
+    .toArray()
+    .find((c) => c.get("id") === id);
+  return cell?.get("metadata")?.toJSON();
+}

@@ -1,4 +1,4 @@
-import { cellsOf, type NbOutput, SERVER_ORIGIN } from "@tandem/notebook";
+import { cellsOf, type JsonValue, type NbOutput, SERVER_ORIGIN, setCellMetadata } from "@tandem/notebook";
 import type { Logger } from "pino";
 import * as Y from "yjs";
 import type { Channel } from "./channels.ts";
@@ -37,6 +37,18 @@ export interface ExecutionRecord {
   finishedAt: Date;
   /** The launch hooks' records for the kernel process (environment identity, GPUs). */
   launch: Record<string, unknown>;
+}
+
+function executionMetadata(r: ExecutionRecord): JsonValue {
+  return JSON.parse(
+    JSON.stringify({
+      kernelspec: r.kernelspec,
+      status: r.status,
+      started: r.startedAt.toISOString(),
+      finished: r.finishedAt.toISOString(),
+      ...r.launch,
+    }),
+  ) as JsonValue;
 }
 
 export type ExecutionListener = (record: ExecutionRecord) => void | Promise<void>;
@@ -265,7 +277,7 @@ class NotebookRunner {
           .find((x) => x.get("id") === job.cellId)
           ?.get("execution_count")
       : null;
-    this.x.recordExecution({
+    const record: ExecutionRecord = {
       notebookId: this.notebookId,
       cellId: job.cellId,
       kernelId: kernel.id,
@@ -276,7 +288,8 @@ class NotebookRunner {
       startedAt,
       finishedAt: new Date(),
       launch: kernel.launchRecord,
-    });
+    };
+    this.x.recordExecution(record);
     const d = this.handle?.doc;
     if (d) {
       d.transact(() => {
@@ -284,6 +297,9 @@ class NotebookRunner {
           .toArray()
           .find((x) => x.get("id") === job.cellId);
         c?.set("execution_state", "idle");
+        // Where and when the cell last ran (environment, GPUs, driver) stays with the notebook,
+        // in its .ipynb too, so a result can be traced to what produced it.
+        if (c) setCellMetadata(d, job.cellId, "tandem_execution", executionMetadata(record));
       }, SERVER_ORIGIN);
     }
     return status === "ok";
