@@ -11,7 +11,8 @@ const cli = join(repoRoot, "apps/cli/bin/tandem.js");
 function serve(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [cli, "serve", "--host", "127.0.0.1", ...args], {
     cwd: repoRoot,
-    env: { ...process.env, TANDEM_LOG_LEVEL: "warn", ...env },
+    // No first-start environment build: these tests are about the server itself.
+    env: { ...process.env, TANDEM_LOG_LEVEL: "warn", TANDEM_DEFAULT_ENV: "false", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -3,11 +3,23 @@ import { ApiRequestError, TandemClient } from "./client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
 import { envs } from "./commands/envs.ts";
+import { share } from "./commands/notebook-io.ts";
 import { members, notebooks, projects, tokens } from "./commands/resources.ts";
 import { serve } from "./commands/serve.ts";
 import { readSettings } from "./settings.ts";
 
-const commands: Record<string, Command> = { serve, login, logout, whoami, projects, members, notebooks, tokens, envs };
+const commands: Record<string, Command> = {
+  serve,
+  login,
+  logout,
+  whoami,
+  projects,
+  members,
+  notebooks,
+  share,
+  tokens,
+  envs,
+};
 
 const HELP = `tandem — collaborative notebooks for ML teams
 

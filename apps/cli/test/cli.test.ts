@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -98,5 +98,37 @@ describe("tandem CLI", () => {
     const unreachable = await tandem(["projects", "list"], { TANDEM_URL: "http://127.0.0.1:1", TANDEM_TOKEN: "x" });
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/Cannot reach/);
+  });
+});
+
+describe("tandem CLI: notebook files and sharing", () => {
+  it("imports an .ipynb, exports it back, and manages share links", async () => {
+    const env = { TANDEM_URL: server.url, TANDEM_TOKEN: server.adminToken };
+    const project = JSON.parse((await tandem(["projects", "create", "Files", "--json"], env)).stdout);
+    const source = join(repoRoot, "../shared/corpus/nbformat/test4.ipynb");
+    const imported = await tandem(["notebooks", "import", project.id, source, "--json"], env);
+    expect(imported.code, imported.stderr).toBe(0);
+    const nb = JSON.parse(imported.stdout);
+    expect(nb.name).toBe("test4");
+
+    const out = join(home, "exported.ipynb");
+    expect((await tandem(["notebooks", "export", nb.id, "-o", out], env)).code).toBe(0);
+    const exported = JSON.parse(await readFile(out, "utf8"));
+    const original = JSON.parse(await readFile(source, "utf8"));
+    expect(exported.cells.length).toBe(original.cells.length);
+    expect(exported.nbformat).toBe(4);
+
+    const link = JSON.parse((await tandem(["share", "create", nb.id, "--json"], env)).stdout);
+    expect(link.url).toMatch(/\/s\/tdms_/);
+    const listed = JSON.parse((await tandem(["share", "list", nb.id, "--json"], env)).stdout);
+    expect(listed.map((l: { id: string }) => l.id)).toEqual([link.id]);
+    expect((await tandem(["share", "revoke", nb.id, link.id], env)).code).toBe(0);
+    expect((await server.http.get(`/s/${link.token}`)).status).toBe(404);
+
+    const bad = join(home, "bad.ipynb");
+    await writeFile(bad, "{ not json");
+    const refused = await tandem(["notebooks", "import", project.id, bad], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Cannot read .*bad\.ipynb as JSON/);
   });
 });

@@ -33,6 +33,7 @@ export const CreatedShareLink = ShareLink.extend({
   token: z.string().describe("Shown once. Read-only access: `/collab/<notebookId>?share=<token>`"),
   url: z.string().describe("Where the notebook can be viewed with this link"),
 }).meta({ id: "CreatedShareLink" });
+export type CreatedShareLink = z.infer<typeof CreatedShareLink>;
 
 export const CreateShareLinkBody = z
   .object({ expiresAt: Timestamp.optional().describe("When the link stops working (default: never)") })

@@ -1,6 +1,7 @@
 import type { ApiToken, CreatedToken, Member, Notebook, Project } from "@tandem/protocol";
 import { type Command, group, need } from "../command.ts";
 import { print } from "../output.ts";
+import { notebookIo } from "./notebook-io.ts";
 
 const PROJECT_COLS = ["id", "name", "role", "createdAt"];
 const NOTEBOOK_COLS = ["id", "name", "projectId", "updatedAt"];
@@ -128,6 +129,7 @@ export const notebooks = group("notebooks", {
       return 0;
     },
   },
+  ...notebookIo,
 });
 
 export const tokens = group("tokens", {

@@ -79,13 +79,28 @@ async function identityFromToken(db: Db, secret: string): Promise<Identity | nul
     )
     .limit(1);
   if (!row) return null;
-  // Best effort and off the request's path: a failed bookkeeping write must not fail the request.
+  noteTokenUse(db, row.tokenId, now);
+  return { user: row.user, via: "token", tokenId: row.tokenId, projectScope: row.projectId };
+}
+
+/** Tokens whose last use was written recently, and when. */
+const lastUseWritten = new Map<string, number>();
+const LAST_USE_RESOLUTION_MS = 60_000;
+
+/**
+ * Records a token's last use at most once a minute: best effort and off the request's path, so a
+ * busy client (MLflow logging, a kernel) does not queue writes on one row.
+ */
+function noteTokenUse(db: Db, tokenId: string, now: Date) {
+  const last = lastUseWritten.get(tokenId);
+  if (last !== undefined && now.getTime() - last < LAST_USE_RESOLUTION_MS) return;
+  if (lastUseWritten.size > 10_000) lastUseWritten.clear();
+  lastUseWritten.set(tokenId, now.getTime());
   void db
     .update(schema.apiTokens)
     .set({ lastUsedAt: now })
-    .where(eq(schema.apiTokens.id, row.tokenId))
-    .catch(() => {});
-  return { user: row.user, via: "token", tokenId: row.tokenId, projectScope: row.projectId };
+    .where(eq(schema.apiTokens.id, tokenId))
+    .catch(() => lastUseWritten.delete(tokenId));
 }
 
 async function identityFromSession(db: Db, secret: string): Promise<Identity | null> {
