@@ -46,7 +46,9 @@ describe("automatic tracking", () => {
     );
     expect((await owner.client.post(`/api/notebooks/${nb}/execute`, { cells: ["train"] })).status).toBe(202);
     await until(
-      () => cell(writer.doc, "train").get("execution_state") === "idle" && cell(writer.doc, "train").get("execution_count") != null,
+      () =>
+        cell(writer.doc, "train").get("execution_state") === "idle" &&
+        cell(writer.doc, "train").get("execution_count") != null,
       "the cell to finish",
       60_000,
     );

@@ -13,6 +13,11 @@ export function print(data: unknown, json: boolean, columns?: string[]) {
   const cells = [cols, ...rows.map((r) => cols.map((c) => (r[c] == null ? "" : String(r[c]))))];
   const widths = cols.map((_, i) => Math.max(...cells.map((row) => (row[i] as string).length)));
   for (const row of cells) {
-    process.stdout.write(`${row.map((v, i) => (v as string).padEnd(widths[i]!)).join("  ").trimEnd()}\n`);
+    process.stdout.write(
+      `${row
+        .map((v, i) => (v as string).padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
   }
 }

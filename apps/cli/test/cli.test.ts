@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, repoRoot, startTestServer, type TestServer } from "@tandem/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const bin = join(repoRoot, "apps/cli/bin/tandem.js");
@@ -65,8 +65,16 @@ describe("tandem CLI", () => {
   });
 
   it("logs in with email and password, minting a token for this machine", async () => {
-    await server.http.post("/api/auth/signup", { email: "cli@example.com", name: "Cli", password: "terminal velocity" });
-    const res = await tandem(["login", "--url", server.url, "--email", "cli@example.com", "--password-stdin"], {}, "terminal velocity\n");
+    await server.http.post("/api/auth/signup", {
+      email: "cli@example.com",
+      name: "Cli",
+      password: "terminal velocity",
+    });
+    const res = await tandem(
+      ["login", "--url", server.url, "--email", "cli@example.com", "--password-stdin"],
+      {},
+      "terminal velocity\n",
+    );
     expect(res.code).toBe(0);
     const who = JSON.parse((await tandem(["whoami", "--json"])).stdout);
     expect(who.email).toBe("cli@example.com");

@@ -1,5 +1,5 @@
-import { type Config, ConfigError, loadConfig, startServer } from "@tandem/server";
 import { fileURLToPath } from "node:url";
+import { type Config, ConfigError, loadConfig, startServer } from "@tandem/server";
 import type { Command } from "../command.ts";
 
 // The CLI ships beside the web app; the server itself knows nothing of apps/.
