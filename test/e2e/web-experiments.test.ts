@@ -57,6 +57,9 @@ describe("web experiment tracking", () => {
     await page.getByRole("button", { name: "loss" }).click(); // ascending
     await expect.poll(runNames).toEqual(["alpha", "gamma", "beta"]);
 
+    await page.getByRole("button", { name: "Run", exact: true }).click(); // by name, descending
+    await expect.poll(runNames).toEqual(["gamma", "beta", "alpha"]);
+
     await page.getByLabel("Filter").fill("metrics.loss >");
     await page.getByRole("button", { name: "Apply" }).click();
     await page.getByRole("alert").filter({ hasText: "Invalid filter" }).waitFor();
