@@ -70,3 +70,34 @@ describe("compare", () => {
     ]);
   });
 });
+
+describe("executed notebook", () => {
+  it("reads cells, stream, error, text and image outputs", async () => {
+    const { parseNotebook } = await import("../src/lib/tracking.ts");
+    const cells = parseNotebook(
+      JSON.stringify({
+        cells: [
+          { cell_type: "markdown", source: ["# T", "itle"] },
+          {
+            cell_type: "code",
+            source: "print(1)",
+            outputs: [
+              { output_type: "stream", text: ["1\n"] },
+              { output_type: "execute_result", data: { "text/plain": "2" } },
+              { output_type: "display_data", data: { "image/png": "AAAA\n" } },
+              { output_type: "error", ename: "ValueError", evalue: "bad" },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(cells).toEqual([
+      { kind: "markdown", source: "# Title", outputs: [] },
+      {
+        kind: "code",
+        source: "print(1)",
+        outputs: [{ text: "1\n" }, { text: "2" }, { image: "data:image/png;base64,AAAA" }, { text: "ValueError: bad" }],
+      },
+    ]);
+  });
+});

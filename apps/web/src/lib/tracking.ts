@@ -100,3 +100,28 @@ export function formatMetric(v: number | string | undefined): string {
   if (typeof v === "string") return v;
   return Number.isInteger(v) ? String(v) : v.toPrecision(4).replace(/\.?0+$/, "");
 }
+
+export type NotebookCellView = {
+  kind: "code" | "markdown" | "raw";
+  source: string;
+  outputs: { text?: string; image?: string }[];
+};
+
+const joined = (v: unknown) => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "");
+
+/** The cells of an executed .ipynb, as plain text and PNG/JPEG outputs (no HTML is rendered). */
+export function parseNotebook(json: string): NotebookCellView[] {
+  const nb = JSON.parse(json) as { cells?: any[] };
+  return (nb.cells ?? []).map((c) => ({
+    kind: c.cell_type === "code" || c.cell_type === "markdown" ? c.cell_type : "raw",
+    source: joined(c.source),
+    outputs: (c.outputs ?? []).map((o: any) => {
+      if (o.output_type === "stream") return { text: joined(o.text) };
+      if (o.output_type === "error") return { text: `${o.ename}: ${o.evalue}` };
+      const data = o.data ?? {};
+      if (data["image/png"]) return { image: `data:image/png;base64,${joined(data["image/png"]).trim()}` };
+      if (data["image/jpeg"]) return { image: `data:image/jpeg;base64,${joined(data["image/jpeg"]).trim()}` };
+      return { text: joined(data["text/plain"]) };
+    }),
+  }));
+}

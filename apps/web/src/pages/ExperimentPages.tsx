@@ -12,6 +12,7 @@ import {
   formatMetric,
   nextSort,
   orderByClause,
+  parseNotebook,
   trackingApi,
   type ArtifactEntry,
   type Sort,
@@ -315,7 +316,11 @@ function Artifacts(props: { runId: string }) {
             <figcaption>{p().path}</figcaption>
             <Show
               when={/\.(png|jpe?g|gif|svg|webp)$/i.test(p().path)}
-              fallback={<pre class="mono">{text() ?? "Loading…"}</pre>}
+              fallback={
+                <Show when={p().path.endsWith(".ipynb") && text()} fallback={<pre class="mono">{text() ?? "Loading…"}</pre>}>
+                  <ExecutedNotebook json={text()!} />
+                </Show>
+              }
             >
               <img src={artifactUrl(props.runId, p().path)} alt={p().path} />
             </Show>
@@ -323,6 +328,32 @@ function Artifacts(props: { runId: string }) {
         )}
       </Show>
     </div>
+  );
+}
+
+function ExecutedNotebook(props: { json: string }) {
+  const cells = createMemo(() => {
+    try {
+      return parseNotebook(props.json);
+    } catch {
+      return null;
+    }
+  });
+  return (
+    <Show when={cells()} fallback={<p class="muted">This notebook cannot be read.</p>}>
+      <ol class="executed-notebook" aria-label="Executed notebook">
+        <For each={cells()}>
+          {(c) => (
+            <li class={`nb-cell nb-${c.kind}`}>
+              <pre class="mono">{c.source}</pre>
+              <For each={c.outputs}>
+                {(o) => (o.image ? <img src={o.image} alt="Cell output" /> : <pre class="mono nb-out">{o.text}</pre>)}
+              </For>
+            </li>
+          )}
+        </For>
+      </ol>
+    </Show>
   );
 }
 
