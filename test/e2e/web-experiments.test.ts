@@ -34,6 +34,18 @@ beforeAll(async () => {
       metrics: [0, 1, 2].map((step) => ({ key: "loss", value: step === 2 ? final : 1 - step * 0.1, timestamp: 1000 + step, step })),
     });
     expect(batch.status).toBe(200);
+    if (name === "alpha") {
+      const nb = JSON.stringify({
+        cells: [{ cell_type: "code", source: "print('trained')", outputs: [{ output_type: "stream", text: "trained\n" }] }],
+      });
+      for (const [file, body] of [["notes.txt", "hello artifacts"], ["run.ipynb", nb]]) {
+        const put = await owner.client.request("PUT", `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${file}`, {
+          rawBody: body,
+          headers: { "content-type": "text/plain" },
+        });
+        expect(put.status).toBe(200);
+      }
+    }
   }
 }, 180_000);
 afterAll(async () => {
@@ -83,6 +95,11 @@ describe("web experiment tracking", () => {
     await page.getByRole("radio", { name: "Time" }).click();
     await page.getByRole("img", { name: "Chart of loss" }).locator("canvas").waitFor();
     await expect(page.getByRole("table", { name: "Parameters" }).innerText()).resolves.toContain("0.1");
+
+    await page.getByRole("button", { name: "notes.txt" }).click();
+    await page.getByText("hello artifacts").waitFor();
+    await page.getByRole("button", { name: "run.ipynb" }).click();
+    await page.getByRole("list", { name: "Executed notebook" }).getByText("trained", { exact: true }).waitFor();
     await context.close();
   });
 });
