@@ -11,6 +11,11 @@ import "./styles.css";
 
 // The notebook (CodeMirror, Yjs, KaTeX) loads only when a notebook is opened.
 const NotebookPage = lazy(() => import("./pages/NotebookPage.tsx").then((m) => ({ default: m.NotebookPage })));
+const Exp = () => import("./pages/ExperimentPages.tsx");
+const ExperimentsListPage = lazy(() => Exp().then((m) => ({ default: m.ExperimentsListPage })));
+const ExperimentPage = lazy(() => Exp().then((m) => ({ default: m.ExperimentPage })));
+const RunPage = lazy(() => Exp().then((m) => ({ default: m.RunPage })));
+const ComparePage = lazy(() => Exp().then((m) => ({ default: m.ComparePage })));
 const SharePage = lazy(() => import("./pages/SharePage.tsx").then((m) => ({ default: m.SharePage })));
 
 render(
@@ -20,6 +25,10 @@ render(
       <Route path="/share/:notebookId" component={SharePage} />
       <Route path="/" component={ProjectsPage} />
       <Route path="/projects/:projectId" component={ProjectPage} />
+      <Route path="/projects/:projectId/experiments" component={ExperimentsListPage} />
+      <Route path="/experiments/:experimentId" component={ExperimentPage} />
+      <Route path="/experiments/:experimentId/compare" component={ComparePage} />
+      <Route path="/runs/:runId" component={RunPage} />
       <Route path="/notebooks/:notebookId" component={NotebookPage} />
       <Route path="/tokens" component={TokensPage} />
       <Route path="*" component={NotFoundPage} />

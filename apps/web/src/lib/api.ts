@@ -27,7 +27,7 @@ export function onUnauthenticated(handler: () => void) {
   unauthenticated = handler;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`/api${path}`, {

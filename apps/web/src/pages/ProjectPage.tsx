@@ -44,6 +44,9 @@ export function ProjectPage() {
                 />
               </h1>
               <span class={`badge badge-${p().role}`}>{p().role}</span>
+              <A class="btn" href={`/projects/${p().id}/experiments`}>
+                Experiments
+              </A>
               <span class="spacer" />
               <Show when={p().role === "owner"}>
                 <ConfirmButton
