@@ -26,23 +26,41 @@ beforeAll(async () => {
     ["beta", "0.01", 0.7],
     ["gamma", "0.001", 0.5],
   ] as const) {
-    const run = await owner.client.post(`${M}/runs/create`, { experiment_id: experimentId, run_name: name, start_time: 1000 });
+    const run = await owner.client.post(`${M}/runs/create`, {
+      experiment_id: experimentId,
+      run_name: name,
+      start_time: 1000,
+    });
     const runId = run.body.run.info.run_id;
     const batch = await owner.client.post(`${M}/runs/log-batch`, {
       run_id: runId,
       params: [{ key: "lr", value: lr }],
-      metrics: [0, 1, 2].map((step) => ({ key: "loss", value: step === 2 ? final : 1 - step * 0.1, timestamp: 1000 + step, step })),
+      metrics: [0, 1, 2].map((step) => ({
+        key: "loss",
+        value: step === 2 ? final : 1 - step * 0.1,
+        timestamp: 1000 + step,
+        step,
+      })),
     });
     expect(batch.status).toBe(200);
     if (name === "alpha") {
       const nb = JSON.stringify({
-        cells: [{ cell_type: "code", source: "print('trained')", outputs: [{ output_type: "stream", text: "trained\n" }] }],
+        cells: [
+          { cell_type: "code", source: "print('trained')", outputs: [{ output_type: "stream", text: "trained\n" }] },
+        ],
       });
-      for (const [file, body] of [["notes.txt", "hello artifacts"], ["run.ipynb", nb]]) {
-        const put = await owner.client.request("PUT", `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${file}`, {
-          rawBody: body,
-          headers: { "content-type": "text/plain" },
-        });
+      for (const [file, body] of [
+        ["notes.txt", "hello artifacts"],
+        ["run.ipynb", nb],
+      ]) {
+        const put = await owner.client.request(
+          "PUT",
+          `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/${file}`,
+          {
+            rawBody: body,
+            headers: { "content-type": "text/plain" },
+          },
+        );
         expect(put.status).toBe(200);
       }
     }

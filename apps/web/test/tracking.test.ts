@@ -1,6 +1,13 @@
-import { describe, expect, it } from "vitest";
 import type { RunSummary } from "@tandem/protocol";
-import { buildSeries, compareParams, deriveColumns, formatMetric, nextSort, orderByClause } from "../src/lib/tracking.ts";
+import { describe, expect, it } from "vitest";
+import {
+  buildSeries,
+  compareParams,
+  deriveColumns,
+  formatMetric,
+  nextSort,
+  orderByClause,
+} from "../src/lib/tracking.ts";
 
 const run = (id: string, params: Record<string, string>, metrics: Record<string, number>): RunSummary =>
   ({

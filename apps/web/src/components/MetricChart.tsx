@@ -2,10 +2,26 @@ import { createEffect, onCleanup, onMount } from "solid-js";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 
-const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#65a30d", "#4f46e5", "#a16207"];
+const COLORS = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#9333ea",
+  "#ea580c",
+  "#0891b2",
+  "#be185d",
+  "#65a30d",
+  "#4f46e5",
+  "#a16207",
+];
 
 /** A uPlot line chart; data is [xs, ...ys] as built by buildSeries. */
-export function MetricChart(props: { title: string; labels: string[]; data: [number[], ...(number | null)[][]]; time: boolean }) {
+export function MetricChart(props: {
+  title: string;
+  labels: string[];
+  data: [number[], ...(number | null)[][]];
+  time: boolean;
+}) {
   let el!: HTMLDivElement;
   let plot: uPlot | undefined;
   const build = () => {

@@ -68,10 +68,7 @@ export function metricNumber(v: number | string): number {
  * Aligned uPlot data for several series over a shared x axis (step or time in seconds):
  * [xs, ys1, ys2, ...] with null where a series has no point at an x.
  */
-export function buildSeries(
-  series: MetricPoint[][],
-  axis: "step" | "time",
-): [number[], ...(number | null)[][]] {
+export function buildSeries(series: MetricPoint[][], axis: "step" | "time"): [number[], ...(number | null)[][]] {
   const xOf = (p: MetricPoint) => (axis === "step" ? p.step : p.timestamp / 1000);
   const xs = [...new Set(series.flatMap((s) => s.map(xOf)))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));

@@ -1,10 +1,12 @@
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
-import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import type { RunSummary } from "@tandem/protocol";
+import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { MetricChart } from "../components/MetricChart.tsx";
 import { ApiError } from "../lib/api.ts";
+import { usePageTitle } from "../lib/title.ts";
 import {
+  type ArtifactEntry,
   artifactUrl,
   buildSeries,
   compareParams,
@@ -13,11 +15,9 @@ import {
   nextSort,
   orderByClause,
   parseNotebook,
-  trackingApi,
-  type ArtifactEntry,
   type Sort,
+  trackingApi,
 } from "../lib/tracking.ts";
-import { usePageTitle } from "../lib/title.ts";
 
 const when = (ms: number) => new Date(ms).toLocaleString();
 
@@ -38,7 +38,10 @@ export function ExperimentsListPage() {
       </div>
       <ErrorNote error={list.error ? messageOf(list.error) : null} />
       <Show when={list()} fallback={<p class="muted">Loading experiments…</p>}>
-        <Show when={list()!.length} fallback={<p class="muted">No experiments yet. Log runs with MLflow from a notebook.</p>}>
+        <Show
+          when={list()!.length}
+          fallback={<p class="muted">No experiments yet. Log runs with MLflow from a notebook.</p>}
+        >
           <ul class="rows" aria-label="Experiments">
             <For each={list()}>
               {(e) => (
@@ -195,7 +198,9 @@ export function ExperimentPage() {
                   <td class="small">{when(r.startTime)}</td>
                   <td class="small">{r.status}</td>
                   <For each={cols().params}>{(k) => <td class="mono">{r.params[k] ?? ""}</td>}</For>
-                  <For each={cols().metrics}>{(k) => <td class="mono num">{formatMetric(r.metrics[k]?.value)}</td>}</For>
+                  <For each={cols().metrics}>
+                    {(k) => <td class="mono num">{formatMetric(r.metrics[k]?.value)}</td>}
+                  </For>
                 </tr>
               )}
             </For>
@@ -222,6 +227,7 @@ function MetricsCharts(props: { runs: RunSummary[] }) {
       <div class="btn-group" role="radiogroup" aria-label="X axis">
         <For each={["step", "time"] as const}>
           {(a) => (
+            // biome-ignore lint/a11y/useSemanticElements: a segmented toggle; ARIA radio semantics on buttons are valid
             <button
               type="button"
               role="radio"
@@ -262,7 +268,10 @@ function MetricsCharts(props: { runs: RunSummary[] }) {
 
 function Artifacts(props: { runId: string }) {
   const [path, setPath] = createSignal("");
-  const [entries] = createResource(() => [props.runId, path()] as const, ([id, p]) => trackingApi.artifacts(id, p));
+  const [entries] = createResource(
+    () => [props.runId, path()] as const,
+    ([id, p]) => trackingApi.artifacts(id, p),
+  );
   const [preview, setPreview] = createSignal<ArtifactEntry | null>(null);
   const [text] = createResource(
     () => {
@@ -317,7 +326,10 @@ function Artifacts(props: { runId: string }) {
             <Show
               when={/\.(png|jpe?g|gif|svg|webp)$/i.test(p().path)}
               fallback={
-                <Show when={p().path.endsWith(".ipynb") && text()} fallback={<pre class="mono">{text() ?? "Loading…"}</pre>}>
+                <Show
+                  when={p().path.endsWith(".ipynb") && text()}
+                  fallback={<pre class="mono">{text() ?? "Loading…"}</pre>}
+                >
                   <ExecutedNotebook json={text()!} />
                 </Show>
               }
@@ -433,7 +445,11 @@ export function RunPage() {
 export function ComparePage() {
   const params = useParams<{ experimentId: string }>();
   const [search] = useSearchParams();
-  const ids = () => String(search.runs ?? "").split(",").filter(Boolean).slice(0, 10);
+  const ids = () =>
+    String(search.runs ?? "")
+      .split(",")
+      .filter(Boolean)
+      .slice(0, 10);
   const [runs] = createResource(
     () => ids().join(","),
     () => Promise.all(ids().map((id) => trackingApi.run(id))),
