@@ -125,14 +125,7 @@ export async function logBatch(db: Db, runId: string, input: BatchInput): Promis
     return;
   }
   await db.transaction(async (tx) => {
-    // FOR SHARE: a concurrent delete or finish waits for this batch rather than racing it.
-    const [row] = await tx
-      .select({ id: runs.id, lifecycleStage: runs.lifecycleStage, status: runs.status })
-      .from(runs)
-      .where(eq(runs.id, runId))
-      .for("share");
-    if (!row) throw missing(`Run with id=${runId} not found`);
-    assertWritable(row);
+    await lockWritableRun(tx, runId);
 
     if (params.size) {
       const keys = [...params.keys()];
@@ -217,17 +210,25 @@ export async function logInputs(db: Db, runId: string, datasets: unknown): Promi
     return { runId, name: ds.name, digest: ds.digest, dataset: ds, tags: Array.isArray(d.tags) ? d.tags : [] };
   });
   await db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ id: runs.id, lifecycleStage: runs.lifecycleStage, status: runs.status })
-      .from(runs)
-      .where(eq(runs.id, runId))
-      .for("share");
-    if (!row) throw missing(`Run with id=${runId} not found`);
-    assertWritable(row);
+    await lockWritableRun(tx, runId);
     if (list.length) await tx.insert(runInputs).values(list).onConflictDoNothing();
   });
 }
 
 export async function runInputsOf(db: Db, runId: string) {
   return db.select().from(runInputs).where(eq(runInputs.runId, runId));
+}
+
+/**
+ * Locks the run FOR SHARE inside a write's transaction (a concurrent delete or finish waits for the
+ * write rather than racing it) and refuses runs that may no longer be written to.
+ */
+async function lockWritableRun(tx: Pick<Db, "select">, runId: string): Promise<void> {
+  const [row] = await tx
+    .select({ id: runs.id, lifecycleStage: runs.lifecycleStage, status: runs.status })
+    .from(runs)
+    .where(eq(runs.id, runId))
+    .for("share");
+  if (!row) throw missing(`Run with id=${runId} not found`);
+  assertWritable(row);
 }
