@@ -53,15 +53,21 @@ export async function requireNotebook(
   const role = notebook ? await projectRole(db, who, notebook.projectId) : null;
   if (!notebook || !role) throw notFound("Notebook");
   if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in the project; you are ${role}`);
+  // A run's document records what ran: nobody edits it, whatever their role.
+  if (notebook.kind === "run" && needed !== "viewer")
+    throw forbidden("This is a run's document, which is read-only; re-run the run instead");
   return { notebook, role };
 }
 
 /** The caller's role on a notebook, or null (for WebSocket upgrades, which answer with close codes). */
 export async function notebookRole(db: Db, who: Identity, notebookId: string): Promise<Role | null> {
   const [notebook] = await db
-    .select({ projectId: schema.notebooks.projectId })
+    .select({ projectId: schema.notebooks.projectId, kind: schema.notebooks.kind })
     .from(schema.notebooks)
     .where(eq(schema.notebooks.id, notebookId))
     .limit(1);
-  return notebook ? projectRole(db, who, notebook.projectId) : null;
+  if (!notebook) return null;
+  const role = await projectRole(db, who, notebook.projectId);
+  // A run's document is read-only for everyone (only the server writes its outputs).
+  return role && notebook.kind === "run" ? "viewer" : role;
 }

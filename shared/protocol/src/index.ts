@@ -6,4 +6,5 @@ export * from "./errors.ts";
 export * from "./kernels.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
+export * from "./runs.ts";
 export * from "./tracking.ts";

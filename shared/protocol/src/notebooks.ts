@@ -6,6 +6,7 @@ export const Notebook = z
     id: Id,
     projectId: Id,
     name: z.string(),
+    kind: z.enum(["notebook", "run"]).describe("`run`: a scheduled run's own document (read-only; see /runs/{id})"),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

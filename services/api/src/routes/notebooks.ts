@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { schema } from "@tandem/db";
 import { CreateNotebookBody, IdParam, Notebook, UpdateNotebookBody } from "@tandem/protocol";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { requireNotebook, requireProject } from "../access.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
@@ -60,6 +60,7 @@ export const toNotebook = (n: NotebookRow): Notebook => ({
   id: n.id,
   projectId: n.projectId,
   name: n.name,
+  kind: n.kind === "run" ? "run" : "notebook",
   createdAt: n.createdAt.toISOString(),
   updatedAt: n.updatedAt.toISOString(),
 });
@@ -71,7 +72,7 @@ export function notebookRoutes({ db, collab }: ApiDeps) {
       const rows = await db
         .select()
         .from(schema.notebooks)
-        .where(eq(schema.notebooks.projectId, project.id))
+        .where(and(eq(schema.notebooks.projectId, project.id), eq(schema.notebooks.kind, "notebook")))
         .orderBy(asc(schema.notebooks.name));
       return c.json(rows.map(toNotebook), 200);
     })

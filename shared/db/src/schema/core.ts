@@ -84,6 +84,8 @@ export const notebooks = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
+    /** "notebook", or "run": a scheduled run's own document (read-only, listed with its run, not as a notebook). */
+    kind: text("kind").notNull().default("notebook"),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

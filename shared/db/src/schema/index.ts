@@ -3,4 +3,5 @@
 export * from "./collab.ts";
 export * from "./core.ts";
 export * from "./envs.ts";
+export * from "./scheduler.ts";
 export * from "./tracking.ts";
