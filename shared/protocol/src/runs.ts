@@ -193,6 +193,7 @@ export type CreateJobBody = z.input<typeof CreateJobBody>;
 
 export const UpdateJobBody = z
   .object({
+    notebookId: Id.optional().describe("Point the job at another notebook of the project"),
     name: Name.optional(),
     parameters: Parameters.optional(),
     cron: CronExpression.nullable().optional(),
