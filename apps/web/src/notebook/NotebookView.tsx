@@ -34,6 +34,8 @@ export interface NotebookViewProps {
   actions?: JSX.Element;
   /** Ctrl+S: save a named version. */
   onSaveVersion?: () => void;
+  /** Told which cell is selected (the notebook page runs "from here" on the server). */
+  onActiveCell?: (cellId: string | null) => void;
 }
 
 /** Origin of this browser's structural edits (so they are told apart from remote ones). */
@@ -59,6 +61,7 @@ export function NotebookView(props: NotebookViewProps) {
   const color = colorFor(props.me.id ?? props.me.name);
   awareness.setLocalStateField("user", { name: props.me.name, color, colorLight: lightColor(color), id: props.me.id });
   createEffect(() => awareness.setLocalStateField("cell", activeId()));
+  createEffect(() => props.onActiveCell?.(activeId()));
 
   const activeIndex = createMemo(() => {
     const id = activeId();
