@@ -35,7 +35,7 @@ export interface NotebookViewProps {
   /** Ctrl+S: save a named version. */
   onSaveVersion?: () => void;
   /** Told which cell is selected (the notebook page runs "from here" on the server). */
-  onActiveCell?: (cellId: string | null) => void;
+  onActiveCell?: (cellId: string | null, index: number) => void;
 }
 
 /** Origin of this browser's structural edits (so they are told apart from remote ones). */
@@ -61,7 +61,6 @@ export function NotebookView(props: NotebookViewProps) {
   const color = colorFor(props.me.id ?? props.me.name);
   awareness.setLocalStateField("user", { name: props.me.name, color, colorLight: lightColor(color), id: props.me.id });
   createEffect(() => awareness.setLocalStateField("cell", activeId()));
-  createEffect(() => props.onActiveCell?.(activeId()));
 
   const activeIndex = createMemo(() => {
     const id = activeId();
@@ -69,6 +68,7 @@ export function NotebookView(props: NotebookViewProps) {
     const i = id ? list.findIndex((c) => c.get("id") === id) : -1;
     return i;
   });
+  createEffect(() => props.onActiveCell?.(activeId(), activeIndex()));
 
   // Keep a selection: the first cell once cells arrive, a neighbour when the active one is deleted.
   let lastIndex = 0;

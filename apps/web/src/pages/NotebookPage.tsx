@@ -34,7 +34,7 @@ function NotebookRoom(props: { notebookId: string }) {
     return { notebook, project };
   });
   const [panel, setPanel] = createSignal<Panel>(null);
-  const [activeCell, setActiveCell] = createSignal<string | null>(null);
+  const [activeCell, setActiveCell] = createSignal<{ id: string | null; index: number }>({ id: null, index: -1 });
   // A run's own document (kind "run"): find which run it records, for the banner.
   const [recordOf] = createResource(
     () => {
@@ -87,7 +87,7 @@ function NotebookRoom(props: { notebookId: string }) {
                         queueMicrotask(() => document.getElementById("version-name")?.focus());
                       }}
                       readOnly={!canEdit}
-                      onActiveCell={setActiveCell}
+                      onActiveCell={(id, index) => setActiveCell({ id, index })}
                       me={{ id: user()?.id, name: user()?.name ?? "Me" }}
                       title={
                         <>
@@ -195,8 +195,8 @@ function NotebookRoom(props: { notebookId: string }) {
                           notebookId={props.notebookId}
                           projectId={i().project.id}
                           canEdit={canEdit}
-                          activeCellId={activeCell()}
-                          activeCellIndex={-1}
+                          activeCellId={activeCell().id}
+                          activeCellIndex={activeCell().index}
                         />
                       </Match>
                     </Switch>
