@@ -3,6 +3,7 @@ import {
   describeCron,
   elapsed,
   formatDuration,
+  formatInZone,
   formatParameterValue,
   isExperimentRunId,
   isUuid,
@@ -130,5 +131,18 @@ describe("durations and ids", () => {
     expect(isExperimentRunId("6f1c1e9c-8d0b-4a7e-9d55-3b0c8a1f2e4d")).toBe(false);
     expect(isUuid("6f1c1e9c-8d0b-4a7e-9d55-3b0c8a1f2e4d")).toBe(true);
     expect(isUuid("0123456789abcdef0123456789abcdef")).toBe(false);
+  });
+});
+
+describe("fire times in the job's time zone", () => {
+  it("shows the wall-clock time of the zone, named", () => {
+    const t = "2030-01-15T01:00:00.000Z";
+    expect(formatInZone(t, "Europe/Paris", "en-GB")).toMatch(/02:00/);
+    expect(formatInZone(t, "UTC", "en-GB")).toMatch(/01:00 UTC/);
+    expect(formatInZone(t, "America/New_York", "en-GB")).toMatch(/20:00/);
+    expect(formatInZone(t, "UTC", "en-GB")).toMatch(/2030/);
+  });
+  it("falls back to local time for an unknown zone rather than failing", () => {
+    expect(formatInZone("2030-01-15T01:00:00.000Z", "Not/AZone", "en-GB")).toMatch(/2030/);
   });
 });

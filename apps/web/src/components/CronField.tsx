@@ -1,7 +1,7 @@
 import { createEffect, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { formatDate } from "../lib/format.ts";
 import { runsApi } from "../lib/runs.ts";
-import { describeCron, timeZones } from "../lib/schedule.ts";
+import { describeCron, formatInZone, timeZones } from "../lib/schedule.ts";
 import { messageOf } from "./ErrorNote.tsx";
 
 /**
@@ -103,7 +103,9 @@ export function CronField(props: {
             <For each={upcoming()}>
               {(t) => (
                 <li>
-                  <time datetime={t}>{formatDate(t)}</time>
+                  <time datetime={t} title={`${formatDate(t)} your time`}>
+                    {formatInZone(t, props.timezone.trim() || "UTC")}
+                  </time>
                 </li>
               )}
             </For>

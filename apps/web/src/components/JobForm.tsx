@@ -124,7 +124,13 @@ export function JobForm(props: {
             onChange={(e) => setNotebookId(e.currentTarget.value)}
           >
             <option value="">Choose a notebook…</option>
-            <For each={notebooks() ?? []}>{(nb) => <option value={nb.id}>{nb.name}</option>}</For>
+            <For each={notebooks() ?? []}>
+              {(nb) => (
+                <option value={nb.id} selected={nb.id === notebookId()}>
+                  {nb.name}
+                </option>
+              )}
+            </For>
           </select>
         </label>
       </div>
@@ -202,7 +208,11 @@ export function JobForm(props: {
               <option value="">The notebook's (default)</option>
               <For each={environments() ?? []}>
                 {(env) => (
-                  <option value={env.id} disabled={env.status !== "ready" && env.id !== environmentId()}>
+                  <option
+                    value={env.id}
+                    selected={env.id === environmentId()}
+                    disabled={env.status !== "ready" && env.id !== environmentId()}
+                  >
                     {env.name} v{env.version}
                     {env.status === "ready" ? "" : ` (${env.status})`}
                   </option>

@@ -3,7 +3,7 @@ import type { Job } from "@tandem/protocol";
 import { createSignal, For, Show } from "solid-js";
 import { formatDate, relativeTime } from "../lib/format.ts";
 import { runsApi } from "../lib/runs.ts";
-import { describeCron } from "../lib/schedule.ts";
+import { describeCron, formatInZone } from "../lib/schedule.ts";
 import { ConfirmButton } from "./ConfirmButton.tsx";
 import { ErrorNote, messageOf } from "./ErrorNote.tsx";
 import { RunStatusBadge } from "./RunStatus.tsx";
@@ -32,7 +32,9 @@ export function UpcomingTimes(props: { job: Job; max?: number }) {
         <For each={props.job.upcoming.slice(0, props.max ?? 3)}>
           {(t) => (
             <li>
-              <time datetime={t}>{formatDate(t)}</time>
+              <time datetime={t} title={`${formatDate(t)} your time`}>
+                {formatInZone(t, props.job.timezone)}
+              </time>
             </li>
           )}
         </For>

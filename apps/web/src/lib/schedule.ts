@@ -192,3 +192,24 @@ export function timeZones(): string[] {
   const zones = intl.supportedValuesOf?.("timeZone") ?? [];
   return zones.includes("UTC") ? zones : ["UTC", ...zones];
 }
+
+/** A fire time as the schedule sees it: in the job's time zone, named ("Thu, Dec 3, 02:00 GMT+1"). */
+export function formatInZone(iso: string, timeZone: string, locale?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const opts: Intl.DateTimeFormatOptions = {
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+    year: d.getFullYear() === new Date().getFullYear() ? undefined : "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  };
+  try {
+    return new Intl.DateTimeFormat(locale, { ...opts, timeZone }).format(d);
+  } catch {
+    return new Intl.DateTimeFormat(locale, opts).format(d);
+  }
+}
