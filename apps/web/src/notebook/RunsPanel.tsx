@@ -24,6 +24,7 @@ export function RunsPanel(props: {
   const [rows, setRows] = createSignal<ParameterRow[]>([]);
   const [error, setError] = createSignal<string | null>(null);
   const [busy, setBusy] = createSignal(false);
+  const [detached, setDetached] = createSignal<NotebookRun | null>(null);
   const [recent, { refetch }] = createResource(
     () => props.notebookId,
     (id) => runsApi.notebookRuns(id, { limit: 5 }).then((p) => p.runs),
@@ -80,10 +81,29 @@ export function RunsPanel(props: {
             type="button"
             class="btn"
             disabled={busy()}
-            onClick={() => void act(() => runsApi.detach(props.notebookId, props.activeCellId ?? undefined))}
+            onClick={async () => {
+              // Stay on the notebook: its outputs keep arriving here, and the page can be closed.
+              setBusy(true);
+              setError(null);
+              try {
+                setDetached(await runsApi.detach(props.notebookId, props.activeCellId ?? undefined));
+                await refetch();
+              } catch (err) {
+                setError(messageOf(err));
+              } finally {
+                setBusy(false);
+              }
+            }}
           >
             Keep running from here
           </button>
+          <Show when={detached()}>
+            {(r) => (
+              <p class="notice notice-success small" role="status">
+                Running on the server as <A href={`/runs/${r().id}`}>run #{r().number}</A>: you can close this page.
+              </p>
+            )}
+          </Show>
         </div>
         <A class="btn btn-ghost" href={`/projects/${props.projectId}/jobs?new=1&notebook=${props.notebookId}`}>
           Schedule…

@@ -78,6 +78,8 @@ function RunDetail(props: { runId: string }) {
       await f();
     } catch (err) {
       setError(messageOf(err));
+      // The run may have moved on meanwhile (e.g. finished before the cancel arrived): show where it is.
+      void refetch();
     }
   };
   const go = (next: NotebookRun) => navigate(`/runs/${next.id}`);
@@ -329,7 +331,13 @@ function RunDetail(props: { runId: string }) {
 
             <Show
               when={r().documentId}
-              fallback={<p class="muted">This run's document is gone (its notebook was deleted).</p>}
+              fallback={
+                <p class="muted">
+                  {active()
+                    ? "The run's document appears here when the run starts."
+                    : "This run has no document (it never started, or its notebook was deleted)."}
+                </p>
+              }
             >
               {(docId) => (
                 <Show when={docId()} keyed>
