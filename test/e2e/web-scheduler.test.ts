@@ -195,4 +195,25 @@ describe("runs in the web app", () => {
     await page.waitForURL(`**/runs/${run.id}`);
     await page.context().close();
   });
+
+  it("keeps a notebook running on the server from the selected cell, outputs arriving in the notebook", async () => {
+    const nb = await owner.client.request("POST", `/api/projects/${projectId}/notebooks/import?name=Long`, {
+      rawBody: JSON.stringify(PARAMETERISED),
+      headers: { "content-type": "application/json" },
+    });
+    const page = await open(`/notebooks/${nb.body.id}`);
+    await page.locator(".cell").first().waitFor();
+    await page.getByRole("button", { name: "Run…" }).click();
+    await page.getByText("from the selected cell (cell 1)").waitFor();
+    await page.getByRole("button", { name: "Keep running from here" }).click();
+    const notice = page.getByRole("status").filter({ hasText: "Running on the server as run #1" });
+    await notice.waitFor();
+    // The outputs land in the notebook itself, for everyone who has it open.
+    await page.locator(".stream-stdout", { hasText: "alpha is 1 label is default" }).waitFor({ timeout: 120_000 });
+    await notice.getByRole("link", { name: "run #1" }).click();
+    await page.waitForURL(UUID);
+    await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    await page.getByText("Kept running on the server from the notebook").waitFor();
+    await page.context().close();
+  });
 });
