@@ -113,9 +113,10 @@ export function JobForm(props: {
             onInput={(e) => setName(e.currentTarget.value)}
           />
         </label>
-        <label class="field">
-          <span>Notebook</span>
+        <div class="field">
+          <label for="job-notebook">Notebook</label>
           <select
+            id="job-notebook"
             class="input"
             name="notebook"
             required
@@ -132,16 +133,17 @@ export function JobForm(props: {
               )}
             </For>
           </select>
-        </label>
+        </div>
       </div>
       <ParametersEditor rows={rows()} onChange={setRows} idPrefix="job-param" />
       <CronField cron={cron()} timezone={timezone()} onCron={setCron} onTimezone={setTimezone} onValid={setCronValid} />
       <fieldset>
         <legend>Policies</legend>
         <div class="form-grid">
-          <label class="field">
-            <span>Missed times (server was down)</span>
+          <div class="field">
+            <label for="job-catchUp">Missed times (server was down)</label>
             <select
+              id="job-catchUp"
               class="input"
               name="catchUp"
               value={catchUp()}
@@ -149,10 +151,11 @@ export function JobForm(props: {
             >
               <For each={CATCH_UP}>{([v, label]) => <option value={v}>{label}</option>}</For>
             </select>
-          </label>
-          <label class="field">
-            <span>When the previous run is still going</span>
+          </div>
+          <div class="field">
+            <label for="job-concurrency">When the previous run is still going</label>
             <select
+              id="job-concurrency"
               class="input"
               name="concurrency"
               value={concurrency()}
@@ -160,7 +163,7 @@ export function JobForm(props: {
             >
               <For each={CONCURRENCY}>{([v, label]) => <option value={v}>{label}</option>}</For>
             </select>
-          </label>
+          </div>
           <label class="field">
             <span>Timeout (seconds, empty: none)</span>
             <input
@@ -197,9 +200,10 @@ export function JobForm(props: {
               onInput={(e) => setBackoff(e.currentTarget.value)}
             />
           </label>
-          <label class="field">
-            <span>Environment</span>
+          <div class="field">
+            <label for="job-environment">Environment</label>
             <select
+              id="job-environment"
               class="input"
               name="environment"
               value={environmentId()}
@@ -219,7 +223,7 @@ export function JobForm(props: {
                 )}
               </For>
             </select>
-          </label>
+          </div>
         </div>
         <label class="field-inline">
           <input type="checkbox" checked={stopOnError()} onChange={(e) => setStopOnError(e.currentTarget.checked)} />
