@@ -143,14 +143,15 @@ function RunDetail(props: { runId: string }) {
               >
                 Logs
               </button>
+              <a
+                class="btn btn-ghost"
+                href={runsApi.ipynbUrl(r().id)}
+                download={`${r().notebookName}-run-${r().number}.ipynb`}
+                title={active() ? "The notebook as it stands so far" : "The executed notebook"}
+              >
+                Download .ipynb
+              </a>
               <Show when={!active()}>
-                <a
-                  class="btn btn-ghost"
-                  href={runsApi.ipynbUrl(r().id)}
-                  download={`${r().notebookName}-run-${r().number}.ipynb`}
-                >
-                  Download .ipynb
-                </a>
                 <Show when={canEdit()}>
                   <ConfirmButton
                     label="Delete run"
