@@ -41,7 +41,7 @@ const PARAMETERISED = {
 beforeAll(async () => {
   ensureWebBuilt();
   specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, ...specs.env } });
+  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, TANDEM_RUN_LEASE_MS: "3000", ...specs.env } });
   browser = await launchChromium();
   owner = await createUser(server.http, "sched");
   projectId = await createProject(owner.client, [], "Nightly");
@@ -115,7 +115,7 @@ describe("jobs in the web app", () => {
       { name: "Nightly training", enabled: false, cron: "0 2 * * *", parameters: { alpha: 3 } },
     ]);
     await page.context().close();
-  });
+  }, 240_000);
 
   it("shows a job whose notebook was deleted, with the reason it cannot run", async () => {
     const nb = await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "Doomed" });
@@ -128,7 +128,7 @@ describe("jobs in the web app", () => {
     await page.locator(`[data-job-id="${job.body.id}"]`).getByRole("alert").filter({ hasText: problem }).waitFor();
     expect(await page.getByRole("button", { name: "Run Orphan now" }).isDisabled()).toBe(true);
     await page.context().close();
-  });
+  }, 240_000);
 });
 
 describe("runs in the web app", () => {
@@ -194,7 +194,7 @@ describe("runs in the web app", () => {
     await page.getByRole("link", { name: "Open the run" }).click();
     await page.waitForURL(`**/runs/${run.id}`);
     await page.context().close();
-  });
+  }, 240_000);
 
   it("keeps a notebook running on the server from the selected cell, outputs arriving in the notebook", async () => {
     const nb = await owner.client.request("POST", `/api/projects/${projectId}/notebooks/import?name=Long`, {
@@ -215,5 +215,52 @@ describe("runs in the web app", () => {
     await page.locator('.page-head [data-status="succeeded"]').waitFor({ timeout: 120_000 });
     await page.getByText("Kept running on the server from the notebook").waitFor();
     await page.context().close();
-  });
+  }, 240_000);
+
+  it("shows a failed run's error and its failing cell, and cancels a running one", async () => {
+    const nb = await owner.client.request("POST", `/api/projects/${projectId}/notebooks/import?name=Fragile`, {
+      rawBody: JSON.stringify({
+        ...PARAMETERISED,
+        cells: [
+          { ...PARAMETERISED.cells[0], source: "seconds = 0" },
+          { id: "divide", cell_type: "code", metadata: {}, source: "1/0", outputs: [], execution_count: null },
+        ],
+      }),
+      headers: { "content-type": "application/json" },
+    });
+    const failing = await owner.client.post(`/api/notebooks/${nb.body.id}/runs`, { parameters: {} });
+    expect(failing.status).toBe(201);
+    const page = await open(`/runs/${failing.body.id}`);
+    await page.locator('.page-head [data-status="failed"]').waitFor({ timeout: 120_000 });
+    const error = page.locator(".run-error");
+    await error.getByText("cell_error").waitFor();
+    await error.getByText("ZeroDivisionError").waitFor();
+    await error.getByRole("button", { name: "Show the failing cell" }).click();
+    await page.locator('.run-document .cell-active[data-cell-id="divide"]').waitFor();
+    await page.locator("table[aria-label='Cell timing'] tr.cell-failed").waitFor();
+
+    const slow = await owner.client.request("POST", `/api/projects/${projectId}/notebooks/import?name=Slow`, {
+      rawBody: JSON.stringify({
+        ...PARAMETERISED,
+        cells: [
+          {
+            id: "sleep",
+            cell_type: "code",
+            metadata: {},
+            source: "import time\ntime.sleep(300)",
+            outputs: [],
+            execution_count: null,
+          },
+        ],
+      }),
+      headers: { "content-type": "application/json" },
+    });
+    const long = await owner.client.post(`/api/notebooks/${slow.body.id}/runs`, { parameters: {} });
+    await page.goto(`/runs/${long.body.id}`);
+    await page.locator('.page-head [data-status="running"]').waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await page.locator('.page-head [data-status="cancelled"]').waitFor({ timeout: 60_000 });
+    expect(await page.getByRole("button", { name: "Cancel run" }).count()).toBe(0);
+    await page.context().close();
+  }, 240_000);
 });

@@ -36,6 +36,8 @@ export interface NotebookViewProps {
   onSaveVersion?: () => void;
   /** Told which cell is selected (the notebook page runs "from here" on the server). */
   onActiveCell?: (cellId: string | null, index: number) => void;
+  /** Select and scroll to this cell (a new object each time it is asked, so asking twice works). */
+  reveal?: { cellId: string } | null;
 }
 
 /** Origin of this browser's structural edits (so they are told apart from remote ones). */
@@ -69,6 +71,10 @@ export function NotebookView(props: NotebookViewProps) {
     return i;
   });
   createEffect(() => props.onActiveCell?.(activeId(), activeIndex()));
+  createEffect(() => {
+    const r = props.reveal;
+    if (r) queueMicrotask(() => select(r.cellId));
+  });
 
   // Keep a selection: the first cell once cells arrive, a neighbour when the active one is deleted.
   let lastIndex = 0;

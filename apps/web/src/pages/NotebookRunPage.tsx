@@ -36,13 +36,6 @@ const ERROR_CODES: Record<string, string> = {
   internal: "Internal error",
 };
 
-/** Scrolls the run's document to a cell and selects it. */
-function showCell(cellId: string) {
-  const el = document.querySelector(`.run-document [data-cell-id="${CSS.escape(cellId)}"]`);
-  el?.scrollIntoView({ block: "center", behavior: "smooth" });
-  (el as HTMLElement | null)?.click();
-}
-
 /** `/runs/:runId` (a UUID): one notebook run, live while it goes. */
 export function NotebookRunPage() {
   const params = useParams<{ runId: string }>();
@@ -60,6 +53,8 @@ function RunDetail(props: { runId: string }) {
   const [error, setError] = createSignal<string | null>(null);
   const [rerunRows, setRerunRows] = createSignal<ParameterRow[] | null>(null);
   const [logs, setLogs] = createSignal<string | null>(null);
+  const [reveal, setReveal] = createSignal<{ cellId: string } | null>(null);
+  const showCell = (cellId: string) => setReveal({ cellId });
   usePageTitle(() => (run() ? `Run #${run()!.number} · ${run()!.notebookName}` : undefined));
   const canEdit = () => !!project() && project()!.role !== "viewer";
   const active = () => !!run() && isActive(run()!.status);
@@ -342,7 +337,7 @@ function RunDetail(props: { runId: string }) {
             >
               {(docId) => (
                 <Show when={docId()} keyed>
-                  {(id) => <RunDocument documentId={id} run={r()} />}
+                  {(id) => <RunDocument documentId={id} run={r()} reveal={reveal()} />}
                 </Show>
               )}
             </Show>
@@ -354,7 +349,7 @@ function RunDetail(props: { runId: string }) {
 }
 
 /** The run's own document, live and read-only (the collaboration server refuses edits to it too). */
-function RunDocument(props: { documentId: string; run: NotebookRun }) {
+function RunDocument(props: { documentId: string; run: NotebookRun; reveal: { cellId: string } | null }) {
   const { conn } = useNotebookConnection(props.documentId);
   const detached = () => props.documentId === props.run.notebookId;
   return (
@@ -365,6 +360,7 @@ function RunDocument(props: { documentId: string; run: NotebookRun }) {
             notebookId={props.documentId}
             conn={c}
             readOnly
+            reveal={props.reveal}
             me={{ id: user()?.id, name: user()?.name ?? "Me" }}
             title={
               <h2 class="nb-name">
