@@ -183,6 +183,9 @@ describe("runs in the web app", () => {
     const table = page.getByRole("table", { name: "Runs" });
     await expect.poll(() => table.locator("tbody tr").count()).toBeGreaterThanOrEqual(2);
     await table.locator("tbody tr", { hasText: "alpha=7" }).locator('[data-status="succeeded"]').waitFor();
+    await page.getByLabel("Notebook", { exact: true }).selectOption({ label: "Train" });
+    await page.waitForURL(`**/runs?notebookId=${notebookId}`);
+    await expect.poll(() => table.locator("tbody tr").count()).toBe(2);
 
     // The notebook's recent runs, and its run document opened directly says whose record it is.
     await page.goto(`/notebooks/${notebookId}`);
