@@ -10,6 +10,9 @@ let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 let notebookId: string;
+// The scheduler's clock runs with real time, shifted when a test wants a cron time to come.
+let offsetMs = 0;
+const clock = () => new Date(Date.now() + offsetMs);
 
 const UUID = /\/runs\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -41,7 +44,10 @@ const PARAMETERISED = {
 beforeAll(async () => {
   ensureWebBuilt();
   specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, TANDEM_RUN_LEASE_MS: "3000", ...specs.env } });
+  server = await startTestServer({
+    env: { TANDEM_WEB_DIST: WEB_DIST, TANDEM_RUN_LEASE_MS: "3000", ...specs.env },
+    clock,
+  });
   browser = await launchChromium();
   owner = await createUser(server.http, "sched");
   projectId = await createProject(owner.client, [], "Nightly");
@@ -127,6 +133,49 @@ describe("jobs in the web app", () => {
     const page = await open(`/projects/${projectId}/jobs`);
     await page.locator(`[data-job-id="${job.body.id}"]`).getByRole("alert").filter({ hasText: problem }).waitFor();
     expect(await page.getByRole("button", { name: "Run Orphan now" }).isDisabled()).toBe(true);
+    await page.context().close();
+  }, 240_000);
+});
+
+describe("scheduled runs", () => {
+  it("a job fires at its cron time; the run shows in its history as started by the schedule", async () => {
+    const nb = await owner.client.request("POST", `/api/projects/${projectId}/notebooks/import?name=Cron`, {
+      rawBody: JSON.stringify(PARAMETERISED),
+      headers: { "content-type": "application/json" },
+    });
+    const job = await owner.client.post(`/api/projects/${projectId}/jobs`, {
+      notebookId: nb.body.id,
+      name: "Hourly",
+      cron: "0 * * * *",
+      timezone: "UTC",
+      parameters: { alpha: 5, label: "cron" },
+    });
+    expect(job.status).toBe(201);
+    const page = await open(`/jobs/${job.body.id}`);
+    await page.getByText("This job has not run yet.").waitFor();
+    const firstFire = job.body.upcoming[0] as string;
+    const times = page.getByRole("list", { name: "Next runs of Hourly" }).locator("time");
+    expect(await times.first().getAttribute("datetime")).toBe(firstFire);
+
+    // Time comes: the scheduler enqueues the run, which is recorded as the schedule's.
+    offsetMs = Date.parse(firstFire) - Date.now() + 200;
+    let runs: any[] = [];
+    await expect
+      .poll(
+        async () => {
+          runs = (await owner.client.get(`/api/jobs/${job.body.id}/runs`)).body.runs;
+          return runs.length;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+    await page.reload();
+    const row = page.getByRole("table", { name: "Job runs" }).locator(`tr[data-run-id="${runs[0].id}"]`);
+    await row.getByText("Schedule").waitFor();
+    await row.getByText("alpha=5, label=cron").waitFor();
+    await row.locator('[data-status="succeeded"]').waitFor({ timeout: 120_000 });
+    // The next fire time has moved on.
+    expect(await times.first().getAttribute("datetime")).not.toBe(firstFire);
     await page.context().close();
   }, 240_000);
 });
