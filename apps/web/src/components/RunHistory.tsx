@@ -20,8 +20,10 @@ export function RunHistory(props: {
   showNotebook?: boolean;
   showJob?: boolean;
   empty?: string;
-  /** Bumped by the page after it started a run, to show it at once. */
+  /** Bumped by the page to reload the list (e.g. when a schedule is due). */
   refresh?: number;
+  /** Told the runs after each load (the job page follows its last run with it). */
+  onRuns?: (runs: NotebookRun[]) => void;
 }) {
   const [status, setStatus] = createSignal("");
   const [runs, setRuns] = createSignal<NotebookRun[] | null>(null);
@@ -40,6 +42,7 @@ export function RunHistory(props: {
       setRuns(page.runs);
       setCursor(page.nextCursor);
       setError(null);
+      props.onRuns?.(page.runs);
     } catch (err) {
       if (gen === generation) setError(messageOf(err));
     }

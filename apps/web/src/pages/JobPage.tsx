@@ -1,5 +1,6 @@
 import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
-import { createResource, createSignal, Show } from "solid-js";
+import type { NotebookRun } from "@tandem/protocol";
+import { createEffect, createResource, createSignal, on, onCleanup, Show } from "solid-js";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { JobForm } from "../components/JobForm.tsx";
@@ -15,12 +16,41 @@ export function JobPage() {
   const params = useParams<{ jobId: string }>();
   const [search, setSearch] = useSearchParams();
   const navigate = useNavigate();
-  const [job, { mutate }] = createResource(() => params.jobId, runsApi.job);
+  const [job, { mutate, refetch }] = createResource(() => params.jobId, runsApi.job);
   const [project] = createResource(() => job()?.projectId, api.project);
   const [error, setError] = createSignal<string | null>(null);
   usePageTitle(() => job()?.name);
   const canEdit = () => !!project() && project()!.role !== "viewer";
   const editing = () => search.edit === "1";
+
+  // When the next fire time comes, look again: the new run shows up and the next times move on.
+  const [refresh, setRefresh] = createSignal(0);
+  let dueTimer: number | undefined;
+  createEffect(
+    on(
+      () => job()?.nextFireAt,
+      (at) => {
+        clearTimeout(dueTimer);
+        const wait = at ? Date.parse(at) - Date.now() + 1500 : Number.NaN;
+        if (!(wait < 2 ** 31 - 1)) return;
+        dueTimer = window.setTimeout(
+          () => {
+            void refetch();
+            setRefresh((n) => n + 1);
+          },
+          Math.max(1000, wait),
+        );
+      },
+    ),
+  );
+  onCleanup(() => clearTimeout(dueTimer));
+  // The job's "last run" follows its history as runs start and end.
+  let lastSeen = "";
+  const followRuns = (runs: NotebookRun[]) => {
+    const latest = runs[0] ? `${runs[0].id}:${runs[0].status}` : "";
+    if (lastSeen && latest !== lastSeen) void refetch();
+    lastSeen = latest;
+  };
 
   return (
     <section class="content">
@@ -139,6 +169,8 @@ export function JobPage() {
                 showNotebook={false}
                 load={(q) => runsApi.jobRuns(j().id, q)}
                 empty="This job has not run yet."
+                refresh={refresh()}
+                onRuns={followRuns}
               />
             </div>
           </>
