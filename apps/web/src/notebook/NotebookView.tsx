@@ -38,6 +38,8 @@ export interface NotebookViewProps {
   onActiveCell?: (cellId: string | null, index: number) => void;
   /** Select and scroll to this cell (a new object each time it is asked, so asking twice works). */
   reveal?: { cellId: string } | null;
+  /** False hides the kernel's state (a finished run's record: its kernel is gone, by design). */
+  showKernel?: boolean;
 }
 
 /** Origin of this browser's structural edits (so they are told apart from remote ones). */
@@ -432,7 +434,9 @@ export function NotebookView(props: NotebookViewProps) {
               </button>
             </div>
           </Show>
-          <KernelBadge kernel={kernel()} />
+          <Show when={props.showKernel !== false}>
+            <KernelBadge kernel={kernel()} />
+          </Show>
         </div>
       </div>
       <ConnectionBanner conn={props.conn} readOnly={props.readOnly} />

@@ -5,6 +5,7 @@ import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { InlineRename } from "../components/InlineRename.tsx";
 import { api } from "../lib/api.ts";
 import { findRunByDocument } from "../lib/runs.ts";
+import { isActive } from "../lib/schedule.ts";
 import { user } from "../lib/session.ts";
 import { usePageTitle } from "../lib/title.ts";
 import { useNotebookConnection } from "../notebook/connection.ts";
@@ -88,6 +89,7 @@ function NotebookRoom(props: { notebookId: string }) {
                       }}
                       readOnly={!canEdit}
                       onActiveCell={(id, index) => setActiveCell({ id, index })}
+                      showKernel={!isRun || (!!recordOf() && isActive(recordOf()!.status))}
                       me={{ id: user()?.id, name: user()?.name ?? "Me" }}
                       title={
                         <>

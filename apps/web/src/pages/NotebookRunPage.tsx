@@ -361,6 +361,7 @@ function RunDocument(props: { documentId: string; run: NotebookRun; reveal: { ce
             conn={c}
             readOnly
             reveal={props.reveal}
+            showKernel={isActive(props.run.status) || props.documentId === props.run.notebookId}
             me={{ id: user()?.id, name: user()?.name ?? "Me" }}
             title={
               <h2 class="nb-name">
