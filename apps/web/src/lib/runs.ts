@@ -13,7 +13,14 @@ import { request } from "./api.ts";
 
 export type { CreateJobBody, Job, NotebookRun, NotebookRunPage, NotebookRunStatus, UpdateJobBody };
 export type CronPreview = { cron: string; timezone: string; upcoming: string[] };
-export type RunQuery = { status?: string; jobId?: string; notebookId?: string; limit?: number; cursor?: string };
+export type RunQuery = {
+  status?: string;
+  jobId?: string;
+  notebookId?: string;
+  documentId?: string;
+  limit?: number;
+  cursor?: string;
+};
 
 function query(q: RunQuery): string {
   const p = new URLSearchParams();
@@ -72,18 +79,8 @@ export async function fetchLogs(id: string): Promise<string> {
   return text;
 }
 
-/**
- * The run whose own document is `documentId` (a notebook of kind "run"). The API has no lookup by
- * document, so this scans the project's most recent runs.
- */
-export async function findRunByDocument(projectId: string, documentId: string, pages = 4): Promise<NotebookRun | null> {
-  let cursor: string | undefined;
-  for (let i = 0; i < pages; i++) {
-    const page = await runsApi.projectRuns(projectId, { limit: 500, cursor });
-    const hit = page.runs.find((r) => r.documentId === documentId);
-    if (hit) return hit;
-    if (!page.nextCursor) return null;
-    cursor = page.nextCursor;
-  }
-  return null;
+/** The run whose own document is `documentId` (a notebook of kind "run"). */
+export async function findRunByDocument(projectId: string, documentId: string): Promise<NotebookRun | null> {
+  const page = await runsApi.projectRuns(projectId, { documentId, limit: 1 });
+  return page.runs[0] ?? null;
 }
