@@ -203,7 +203,8 @@ export class Jobs {
           }
         : { log: firstLine(`queued (${o.trigger})`, now) }),
     });
-    if (row && !busy) this.onQueued();
+    // Inside a transaction the worker could not see the run yet: the caller wakes it after commit.
+    if (row && !busy && db === this.d.db) this.onQueued();
     return row;
   }
 
@@ -247,6 +248,7 @@ export class Jobs {
         }
       }
     });
+    if (fired) this.onQueued();
     return fired;
   }
 
