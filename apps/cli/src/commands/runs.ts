@@ -74,7 +74,7 @@ export const run: Command = {
   usage:
     "run NOTEBOOK_ID [-p key=value]... [-p key:=json] [--params-file FILE.json] [--env ENV_ID] [--revision VERSION_ID]\n" +
     "      [--timeout SECONDS] [--retries N] [--backoff SECONDS] [--no-stop-on-error] [--wait]\n" +
-    "      headless run of a frozen copy; prints the run id (--wait: progress on stderr, exit 0 only on success)",
+    "      (a headless run of a frozen copy; prints the run id; --wait: progress on stderr, exit 0 only on success)",
   async run(ctx) {
     const [id] = need(ctx.args, 1, "run NOTEBOOK_ID [-p key=value]... [--wait]");
     const body: CreateRunBody = {

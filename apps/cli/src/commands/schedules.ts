@@ -34,10 +34,11 @@ const jobRow = (j: Job) => ({
   last: j.lastRun ? `${j.lastRun.status} ${j.lastRun.finishedAt ?? j.lastRun.scheduledFor}` : null,
 });
 
-/** A fire time as the schedule's own clock reads it (`Thu 03/12/2026, 02:00 CET`), beside the UTC instant. */
+/** A fire time as the schedule's own clock reads it (`Wed 2026-07-01 02:00 CEST`), beside the UTC instant. */
 export function fireTime(iso: string, timeZone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
   try {
-    const local = new Intl.DateTimeFormat("en-GB", {
+    parts = new Intl.DateTimeFormat("en-GB", {
       timeZone,
       weekday: "short",
       year: "numeric",
@@ -45,12 +46,14 @@ export function fireTime(iso: string, timeZone: string): string {
       day: "2-digit",
       hour: "2-digit",
       minute: "2-digit",
+      hourCycle: "h23",
       timeZoneName: "short",
-    }).format(new Date(iso));
-    return `${iso}  (${local})`;
+    }).formatToParts(new Date(iso));
   } catch {
     return iso; // a zone this Node does not know: the server's instant alone
   }
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${iso}  (${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName})`;
 }
 
 function showJob(j: Job, recent: NotebookRun[]): string {
@@ -106,10 +109,11 @@ function webhookFromFlags(ctx: CommandContext): Job["webhook"] | undefined {
   return { url, events: (on ? commaList(on) : ["failure"]) as ("success" | "failure")[] };
 }
 
+/** The job settings `create` and `update` share, after the first line of each usage. */
 const SCHEDULE_FLAGS =
-  '[--cron "0 2 * * *"] [--tz Europe/Paris] [-p key=value]... [--params-file FILE.json] [--env ENV_ID] [--revision VERSION_ID]\n' +
-  "      [--catch-up none|latest|all] [--concurrency allow|skip|queue] [--timeout SECONDS] [--retries N] [--backoff SECONDS]\n" +
-  "      [--no-stop-on-error] [--webhook URL] [--webhook-on success,failure]";
+  "[-p key=value]... [--params-file FILE.json] [--env ENV_ID] [--revision VERSION_ID] [--timeout SECONDS]\n" +
+  "      [--retries N] [--backoff SECONDS] [--catch-up none|latest|all] [--concurrency allow|skip|queue]\n" +
+  "      [--webhook URL] [--webhook-on success,failure]";
 
 export const schedule = group("schedule", {
   list: {
@@ -124,7 +128,9 @@ export const schedule = group("schedule", {
     },
   },
   create: {
-    usage: `schedule create NOTEBOOK_ID [--name NAME] ${SCHEDULE_FLAGS} [--disabled]`,
+    usage:
+      'schedule create NOTEBOOK_ID [--name NAME] [--cron "0 2 * * *"] [--tz Europe/Paris] [--disabled] [--no-stop-on-error]\n' +
+      `      ${SCHEDULE_FLAGS}`,
     async run(ctx) {
       const [notebookId] = need(ctx.args, 1, "schedule create NOTEBOOK_ID --name NAME [--cron CRON] [--tz ZONE] …");
       const f = ctx.flags;
@@ -162,7 +168,8 @@ export const schedule = group("schedule", {
   },
   update: {
     usage:
-      `schedule update JOB_ID [--name NAME] ${SCHEDULE_FLAGS} [--stop-on-error] [--enabled|--disabled] [--replace-params]\n` +
+      "schedule update JOB_ID [--name NAME] [--cron CRON] [--tz ZONE] [--enabled|--disabled] [--[no-]stop-on-error]\n" +
+      `      ${SCHEDULE_FLAGS} [--replace-params]\n` +
       "      (-p merges into the job's parameters unless --replace-params; --cron/--env/--revision/--timeout/--webhook none clear them)",
     async run(ctx) {
       const [id] = need(ctx.args, 1, "schedule update JOB_ID [--name NAME] [--cron CRON] …");
