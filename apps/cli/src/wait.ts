@@ -11,6 +11,9 @@ export const isFinished = (run: NotebookRun) => FINISHED_RUN_STATUSES.includes(r
 export function progressLine(run: NotebookRun): string {
   const parts = [`run #${run.number} ${run.status}`];
   if (run.maxAttempts > 1) parts.push(`attempt ${run.attempt}/${run.maxAttempts}`);
+  // A failed attempt goes back to the queue with its error kept: say why it is being retried.
+  if (run.status === "queued" && run.attempt > 1 && run.error)
+    parts.push(`retrying after ${run.error.code}: ${run.error.message.split("\n")[0]}`);
   const total = run.cells.length;
   const current = run.cells.find((c) => c.status === "running");
   if (run.status === "running" && current) parts.push(`cell ${current.index + 1}/${total}`);

@@ -112,7 +112,7 @@ describe("tandem run", () => {
 
 describe("tandem schedule", () => {
   it("creates, lists, shows, pauses, resumes and deletes a schedule", async () => {
-    const nb = await importNotebook("Nightly", ["n = 1", "print(n)"], true);
+    const nb = await importNotebook("Nightly", ["n = 1\nm = 0", "print(n, m)"], true);
     const created = await tandem(
       ["schedule", "create", nb, "--name", "Nightly train", "--cron", "0 2 * * *", "--tz", "Europe/Paris", "-p", "n=5"],
       env,

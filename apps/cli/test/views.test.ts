@@ -61,6 +61,10 @@ describe("run progress and failure lines", () => {
       "run #3 running, 1/2 cells done",
     );
     expect(progressLine(aRun({ status: "succeeded", cells: [cell(0, "ok")] }))).toBe("run #3 succeeded");
+    const error = { code: "cell_error" as const, message: "ValueError: nope\nTraceback…", cellId: "c0" };
+    expect(progressLine(aRun({ status: "queued", attempt: 2, maxAttempts: 3, error }))).toBe(
+      "run #3 queued, attempt 2/3, retrying after cell_error: ValueError: nope",
+    );
   });
 
   it("shows the error's code, message and failing cell", () => {

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import type { CreateRunBody, NotebookRun, NotebookRunPage, Project, RerunBody } from "@tandem/protocol";
-import type { TandemClient } from "../client.ts";
+import { ApiRequestError, type TandemClient } from "../client.ts";
 import { type Command, type CommandContext, group, need, UsageError } from "../command.ts";
 import { intFlag, stringFlag } from "../flags.ts";
 import { duration, print } from "../output.ts";
@@ -52,6 +52,24 @@ async function finishWaiting(ctx: CommandContext, client: TandemClient, id: stri
   return 1;
 }
 
+/**
+ * Starts a run (POST), adding a hint when the server refuses a string parameter that `-p` read as
+ * a number or a boolean (`-p version=2` where the notebook declares `version = "1"`).
+ */
+export async function startRun(client: TandemClient, path: string, body: unknown): Promise<NotebookRun> {
+  try {
+    return await client.post<NotebookRun>(path, body);
+  } catch (err) {
+    if (err instanceof ApiRequestError && /must be a str, got/.test(err.message))
+      throw new ApiRequestError(
+        err.status,
+        err.code,
+        `${err.message} (-p reads numbers, true/false and null as such; for a string, quote it as JSON: -p key='"2"')`,
+      );
+    throw err;
+  }
+}
+
 /** The run policy flags shared by `tandem run` and `tandem schedule create`. */
 export function runPolicyFromFlags(ctx: CommandContext): Omit<CreateRunBody, "parameters"> {
   const f = ctx.flags;
@@ -82,7 +100,7 @@ export const run: Command = {
       ...runPolicyFromFlags(ctx),
     };
     const client = await ctx.client();
-    return reportRun(ctx, client, await client.post<NotebookRun>(`/api/notebooks/${id}/runs`, body));
+    return reportRun(ctx, client, await startRun(client, `/api/notebooks/${id}/runs`, body));
   },
 };
 
@@ -207,7 +225,7 @@ export const runs = group("runs", {
       const parameters = await parametersFromFlags(ctx.flags);
       const body: RerunBody = parameters ? { parameters } : {};
       const client = await ctx.client();
-      return reportRun(ctx, client, await client.post<NotebookRun>(`/api/runs/${id}/rerun`, body));
+      return reportRun(ctx, client, await startRun(client, `/api/runs/${id}/rerun`, body));
     },
   },
   detach: {

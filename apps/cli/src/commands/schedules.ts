@@ -12,7 +12,7 @@ import { type CommandContext, group, need, UsageError } from "../command.ts";
 import { commaList, intFlag, isNone, stringFlag } from "../flags.ts";
 import { duration, print } from "../output.ts";
 import { parametersFromFlags } from "../params.ts";
-import { reportRun, runPolicyFromFlags } from "./runs.ts";
+import { reportRun, runPolicyFromFlags, startRun } from "./runs.ts";
 
 /** GET /cron/preview's answer (the protocol exports the schema, not its type). */
 interface CronPreview {
@@ -244,11 +244,7 @@ export const schedule = group("schedule", {
       const [id] = need(ctx.args, 1, "schedule run JOB_ID [-p key=value]... [--wait]");
       const parameters = await parametersFromFlags(ctx.flags);
       const client = await ctx.client();
-      return reportRun(
-        ctx,
-        client,
-        await client.post<NotebookRun>(`/api/jobs/${id}/run`, parameters ? { parameters } : {}),
-      );
+      return reportRun(ctx, client, await startRun(client, `/api/jobs/${id}/run`, parameters ? { parameters } : {}));
     },
   },
   delete: {
