@@ -1,11 +1,14 @@
-import { FINISHED_RUN_STATUSES, type NotebookRun } from "@tandem/protocol";
+import type { NotebookRun, NotebookRunStatus } from "@tandem/protocol";
 import { ApiRequestError, type TandemClient } from "./client.ts";
 
 const POLL_MS = 1000;
 /** How long the server may be away (restarting, a proxy's 502) before waiting gives up. */
 const OUTAGE_MS = 120_000;
 
-export const isFinished = (run: NotebookRun) => FINISHED_RUN_STATUSES.includes(run.status);
+// The protocol's FINISHED_RUN_STATUSES, restated: importing values from it would load zod and every
+// schema at each start of the CLI, which only needs its types.
+const FINISHED: readonly NotebookRunStatus[] = ["succeeded", "failed", "cancelled", "skipped"];
+export const isFinished = (run: NotebookRun) => FINISHED.includes(run.status);
 
 /** One line of progress: status, attempt, and which cell of how many. */
 export function progressLine(run: NotebookRun): string {

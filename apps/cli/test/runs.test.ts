@@ -81,7 +81,8 @@ describe("tandem run", () => {
   });
 
   it("without --wait answers at once; Ctrl-C while waiting stops waiting, not the run", async () => {
-    const nb = await importNotebook("Slow", ["import time\ntime.sleep(60)"]);
+    // Long enough that only a cancel ends it before the test's timeout.
+    const nb = await importNotebook("Slow", ["import time\ntime.sleep(120)"]);
     const started = await tandem(["run", nb], env);
     expect(started.code).toBe(0);
     const id = started.stdout.trim();
@@ -97,11 +98,11 @@ describe("tandem run", () => {
     const cancelled = await tandem(["runs", "cancel", id], env);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     const done = await tandem(["runs", "wait", id], env);
+    expect(done.stderr).toMatch(/run #\d+ \(.*\) cancelled/);
     expect(done.code).toBe(1);
-    expect(done.stderr).toMatch(/cancelled/);
     expect((await tandem(["runs", "delete", id], env)).code).toBe(0);
     expect((await server.admin.get(`/api/runs/${id}`)).status).toBe(404);
-  }, 60_000);
+  }, 90_000);
 
   it("refuses a bad -p before asking the server", async () => {
     const res = await tandem(["run", "00000000-0000-4000-8000-000000000000", "-p", "bad-name=1"], env);
@@ -120,7 +121,7 @@ describe("tandem schedule", () => {
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/schedule:\s+0 2 \* \* \*\s+in Europe\/Paris/);
     expect(created.stdout).toMatch(
-      /next runs:\n {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*\(\w{3} \d{4}-\d\d-\d\d 02:00 CES?T\)/,
+      /next runs:\n {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*\(\w{3} \d{4}-\d\d-\d\d 02:00 Europe\/Paris\)/,
     );
     const id = /\(([0-9a-f-]{36})\)/.exec(created.stdout)![1]!;
 
@@ -174,7 +175,8 @@ describe("tandem schedule", () => {
     expect(preview.code, preview.stderr).toBe(0);
     const lines = preview.stdout.trim().split("\n");
     expect(lines).toHaveLength(3);
-    for (const line of lines) expect(line).toMatch(/\((Mon|Tue|Wed|Thu|Fri) \d{4}-\d\d-\d\d 09:30 E[SD]T\)$/);
+    for (const line of lines)
+      expect(line).toMatch(/\((Mon|Tue|Wed|Thu|Fri) \d{4}-\d\d-\d\d 09:30 America\/New_York\)$/);
     const refused = await tandem(["schedule", "preview", "not a cron"], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\(400 \w+\)/);

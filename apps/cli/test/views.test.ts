@@ -93,7 +93,7 @@ describe("formats", () => {
 
   it("shows a fire time on the schedule's own clock beside the UTC instant", () => {
     expect(fireTime("2026-07-01T00:00:00.000Z", "Europe/Paris")).toBe(
-      "2026-07-01T00:00:00.000Z  (Wed 2026-07-01 02:00 CEST)",
+      "2026-07-01T00:00:00.000Z  (Wed 2026-07-01 02:00 Europe/Paris)",
     );
     expect(fireTime("2026-07-01T00:00:00.000Z", "Not/AZone")).toBe("2026-07-01T00:00:00.000Z");
   });

@@ -34,7 +34,7 @@ const jobRow = (j: Job) => ({
   last: j.lastRun ? `${j.lastRun.status} ${j.lastRun.finishedAt ?? j.lastRun.scheduledFor}` : null,
 });
 
-/** A fire time as the schedule's own clock reads it (`Wed 2026-07-01 02:00 CEST`), beside the UTC instant. */
+/** A fire time as the schedule's own clock reads it (`Wed 2026-07-01 02:00 Europe/Paris`), beside the UTC instant. */
 export function fireTime(iso: string, timeZone: string): string {
   let parts: Intl.DateTimeFormatPart[];
   try {
@@ -47,13 +47,13 @@ export function fireTime(iso: string, timeZone: string): string {
       hour: "2-digit",
       minute: "2-digit",
       hourCycle: "h23",
-      timeZoneName: "short",
     }).formatToParts(new Date(iso));
   } catch {
     return iso; // a zone this Node does not know: the server's instant alone
   }
+  // The zone's own name: ICU's short names are only sometimes abbreviations (CEST, but GMT-5 for New York).
   const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  return `${iso}  (${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName})`;
+  return `${iso}  (${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${timeZone})`;
 }
 
 function showJob(j: Job, recent: NotebookRun[]): string {
