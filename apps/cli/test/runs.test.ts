@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notebook, pythonKernelspecs } from "./kernels.ts";
 import { spawnTandem, tandem } from "./run-cli.ts";
 
+// Each step spawns the CLI (a Node start) and some run real kernels: minutes, not the default 30 s, on a busy machine.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let server: TestServer;
 let removeSpecs: () => Promise<void>;
@@ -61,7 +62,7 @@ describe("tandem run", () => {
     const everywhere = await tandem(["runs", "list", "--status", "succeeded"], env);
     expect(everywhere.stdout).toContain(id);
     expect((await tandem(["runs", "wait", id], env)).code).toBe(0);
-  });
+  }, 120_000);
 
   it("exits non-zero when a cell raises, naming the error and the cell", async () => {
     const nb = await importNotebook("Broken", ["x = 1", "1 / 0", "print('never')"]);
@@ -78,7 +79,7 @@ describe("tandem run", () => {
     const again = await tandem(["runs", "rerun", id, "-p", "x=2", "--json"], env);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ trigger: "rerun", rerunOf: id, parameters: { x: 2 } });
-  });
+  }, 120_000);
 
   it("without --wait answers at once; Ctrl-C while waiting stops waiting, not the run", async () => {
     // Long enough that only a cancel ends it before the test's timeout.
@@ -102,7 +103,7 @@ describe("tandem run", () => {
     expect(done.code).toBe(1);
     expect((await tandem(["runs", "delete", id], env)).code).toBe(0);
     expect((await server.admin.get(`/api/runs/${id}`)).status).toBe(404);
-  }, 90_000);
+  }, 120_000);
 
   it("refuses a bad -p before asking the server", async () => {
     const res = await tandem(["run", "00000000-0000-4000-8000-000000000000", "-p", "bad-name=1"], env);
@@ -156,7 +157,7 @@ describe("tandem schedule", () => {
 
     expect((await tandem(["schedule", "delete", id], env)).code).toBe(0);
     expect((await server.admin.get(`/api/jobs/${id}`)).status).toBe(404);
-  }, 60_000);
+  }, 120_000);
 
   it("passes the server's word on an invalid cron, with a non-zero exit", async () => {
     const nb = await importNotebook("Cronless", ["pass"]);
@@ -180,5 +181,5 @@ describe("tandem schedule", () => {
     const refused = await tandem(["schedule", "preview", "not a cron"], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\(400 \w+\)/);
-  });
+  }, 120_000);
 });
