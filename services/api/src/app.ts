@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorCode } from "@tandem/protocol";
+import { SchedulerError } from "@tandem/scheduler";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -12,6 +13,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { environmentRoutes } from "./routes/environments.ts";
 import { experimentRoutes } from "./routes/experiments.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { jobRoutes } from "./routes/jobs.ts";
 import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
 import { mlflowRoutes } from "./routes/mlflow.ts";
@@ -19,7 +21,21 @@ import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
+import { runRoutes } from "./routes/runs.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+
+/** The scheduler's typed errors as API errors. */
+function schedulerError(err: SchedulerError) {
+  const [status, code] = (
+    {
+      not_found: [404, ErrorCode.notFound],
+      invalid: [400, ErrorCode.badRequest],
+      conflict: [409, ErrorCode.conflict],
+      forbidden: [403, ErrorCode.forbidden],
+    } as const
+  )[err.code];
+  return [{ error: { code, message: err.message } }, status] as const;
+}
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -73,6 +89,8 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     kernelRoutes(deps),
     notebookKernelRoutes(deps),
     experimentRoutes(deps),
+    runRoutes(deps),
+    jobRoutes(deps),
   ]) {
     api.route("/", routes);
   }
@@ -109,6 +127,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   );
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.body(), err.status);
+    if (err instanceof SchedulerError) return c.json(...schedulerError(err));
     if (err instanceof HTTPException) {
       const res = err.getResponse();
       const malformed = res.status === 400 && /json/i.test(err.message);

@@ -4,6 +4,7 @@ import type { Db } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
 import type { Kernels } from "@tandem/kernels";
 import { ErrorCode } from "@tandem/protocol";
+import type { Scheduler } from "@tandem/scheduler";
 import type { Tracking } from "@tandem/tracking";
 import type { Context } from "hono";
 import type { Logger } from "pino";
@@ -34,6 +35,8 @@ export interface ApiDeps {
   kernels: Kernels;
   /** Experiments, runs and artifacts (MLflow-compatible). */
   tracking: Tracking;
+  /** Headless and scheduled runs, job definitions. */
+  scheduler: Scheduler;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

@@ -1,1 +1,15 @@
-export {};
+// Schedules (cron), the run queue with leases, headless parameterised runs, detached notebooks.
+
+export type { SchedulerDeps, SchedulerTimings } from "./context.ts";
+export { firesBetween, nextFire, parseSchedule, upcoming } from "./cron.ts";
+export { SchedulerError, type SchedulerErrorCode } from "./errors.ts";
+export {
+  declaredParameters,
+  INJECTED_TAG,
+  injectParameters,
+  PARAMETERS_TAG,
+  parameterProblems,
+  pythonLiteral,
+} from "./parameters.ts";
+export { ARTIFACT_NAME } from "./run-execution.ts";
+export { createScheduler, type RunFilter, type Scheduler, type SchedulerOptions } from "./scheduler.ts";

@@ -45,6 +45,9 @@ const EnvSchema = z.object({
   TANDEM_KERNEL_POOL_SIZE: int(0, 64).default(1),
   TANDEM_STREAM_OUTPUT_LIMIT: int(1000, 2 ** 30).default(1_000_000),
   TANDEM_KERNEL_USER: z.string().min(1).optional(),
+  TANDEM_SCHEDULER_WORKERS: int(0, 256).default(2),
+  TANDEM_RUN_LEASE_MS: int(200, 3_600_000).default(30_000),
+  TANDEM_SCHEDULER_POLL_MS: int(10, 60_000).default(1000),
 });
 
 export interface Config {
@@ -91,6 +94,11 @@ export interface Config {
   streamOutputLimit: number;
   /** Run kernels as this OS user (the server must be allowed to switch to it). */
   kernelUser?: string;
+  /** Runs this process executes at once (0: it schedules and serves, other processes run). */
+  schedulerWorkers: number;
+  /** How long a run stays a worker's without a heartbeat (a dead worker's runs wait this long). */
+  runLeaseMs: number;
+  schedulerPollMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -138,6 +146,9 @@ export function loadConfig(
     kernelPoolSize: e.TANDEM_KERNEL_POOL_SIZE,
     streamOutputLimit: e.TANDEM_STREAM_OUTPUT_LIMIT,
     kernelUser: e.TANDEM_KERNEL_USER,
+    schedulerWorkers: e.TANDEM_SCHEDULER_WORKERS,
+    runLeaseMs: e.TANDEM_RUN_LEASE_MS,
+    schedulerPollMs: e.TANDEM_SCHEDULER_POLL_MS,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

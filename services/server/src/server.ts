@@ -10,6 +10,7 @@ import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
 import { createKernels, type Kernels } from "@tandem/kernels";
 import type { Environment } from "@tandem/protocol";
+import { createScheduler, type Scheduler } from "@tandem/scheduler";
 import { createTracking, type Tracking } from "@tandem/tracking";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
@@ -37,12 +38,16 @@ export interface TandemServer {
   collab: Collab;
   /** The kernel gateway (kernelspecs, kernels, notebook execution). */
   kernels: Kernels;
+  /** Job definitions, the run queue and this process's worker. */
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   /** Where structured logs go (default: stdout). */
   logStream?: NodeJS.WritableStream;
+  /** The scheduler's clock (tests move it to fire cron schedules). */
+  clock?: () => Date;
 }
 
 /** The composition root: config -> database -> services -> one HTTP server. */
@@ -98,19 +103,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         const launch = await envs.prepareLaunch(ctx.spec.name);
         return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
       },
-      // `import mlflow` in a notebook records into the notebook's experiment, with a token of its project.
+      // `import mlflow` in a notebook records into the notebook's experiment, with a token of its project;
+      // in a scheduled run's kernel, into that run's experiment run (MLFLOW_RUN_ID).
       async (ctx) => {
         if (!ctx.notebookId || !ctx.projectId || !ctx.userId || !apiUrl) return null;
         const { userId, projectId } = ctx;
+        const run = await scheduler.trackingOf(ctx.notebookId);
         const created = await createToken(database.db, { userId, projectId, name: "kernel MLflow tracking" });
-        const env = await tracking.kernelTrackingEnv({
-          notebookId: ctx.notebookId,
-          projectId,
-          userId,
-          apiBaseUrl: apiUrl,
-          token: created.token,
-        });
-        return { env: { ...env }, release: async () => void (await revokeToken(database.db, userId, created.id)) };
+        const env: Record<string, string> = {
+          ...(await tracking.kernelTrackingEnv({
+            notebookId: run?.notebookId ?? ctx.notebookId,
+            projectId,
+            userId,
+            apiBaseUrl: apiUrl,
+            token: created.token,
+          })),
+        };
+        if (run) env.MLFLOW_RUN_ID = run.experimentRunId;
+        return { env, release: async () => void (await revokeToken(database.db, userId, created.id)) };
       },
     ],
     defaultKernelspec: config.defaultKernelspec,
@@ -130,6 +140,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   });
 
+  const scheduler: Scheduler = createScheduler({
+    db: database.db,
+    log: log.child({ service: "scheduler" }),
+    kernels,
+    collab,
+    tracking,
+    envs,
+    clock: options.clock,
+    workers: config.schedulerWorkers,
+    timings: { leaseMs: config.runLeaseMs, pollMs: config.schedulerPollMs },
+  });
+
   const app = createApi({
     db: database.db,
     log,
@@ -137,6 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     collab,
     kernels,
     tracking,
+    scheduler,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -171,6 +194,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   apiUrl ??= `${url}/api`;
   log.info({ url, database: database.kind }, "listening");
+  // Runs start once kernels can be told the server's address.
+  scheduler.start();
 
   // Built in the background, progress in the log: the server answers while it builds.
   const defaultEnvironment = config.defaultEnv
@@ -198,9 +223,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     defaultEnvironment,
     collab,
     kernels,
+    scheduler,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Runs going here go back to the queue before their kernels stop.
+        await scheduler.close();
         // Kernels first: their last outputs land in the rooms before those flush.
         await kernels.close();
         // Rooms flush their logs before the database goes away.

@@ -74,4 +74,4 @@ CREATE INDEX "notebook_runs_project_idx" ON "notebook_runs" USING btree ("projec
 CREATE INDEX "notebook_runs_notebook_idx" ON "notebook_runs" USING btree ("notebook_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "notebook_runs_job_idx" ON "notebook_runs" USING btree ("job_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "notebook_runs_document_idx" ON "notebook_runs" USING btree ("document_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "notebook_runs_job_fire_key" ON "notebook_runs" USING btree ("job_id","scheduled_for","trigger");
+CREATE UNIQUE INDEX "notebook_runs_job_fire_key" ON "notebook_runs" USING btree ("job_id","scheduled_for") WHERE "notebook_runs"."trigger" = 'schedule';

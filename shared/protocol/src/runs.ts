@@ -102,11 +102,9 @@ export type NotebookRunPage = z.infer<typeof NotebookRunPage>;
 
 const RunPolicy = {
   environmentId: Id.optional().describe("Run in this environment (default: the notebook's kernel's, or the default)"),
-  revision: z
-    .string()
-    .max(100)
-    .optional()
-    .describe("A version id of the notebook (see /notebooks/{id}/versions); default: the latest at start"),
+  revision: Id.optional().describe(
+    "A version id of the notebook (see /notebooks/{id}/versions); default: the latest at start",
+  ),
   timeoutSeconds: z
     .number()
     .int()
@@ -203,7 +201,7 @@ export const UpdateJobBody = z
     enabled: z.boolean().optional(),
     webhook: Webhook.nullable().optional(),
     environmentId: Id.nullable().optional(),
-    revision: z.string().max(100).nullable().optional(),
+    revision: Id.nullable().optional(),
     timeoutSeconds: z
       .number()
       .int()

@@ -18,6 +18,8 @@ export interface TestServerOptions {
   process?: boolean;
   /** Reuse a database (e.g. to restart on the same data); otherwise a fresh one is made. */
   database?: TestDatabase;
+  /** The scheduler's clock, so a test can move time to fire cron schedules (in-process mode only). */
+  clock?: () => Date;
 }
 
 export interface TestServer {
@@ -77,7 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   if (!options.process) {
     const config = loadConfig({ ...process.env, ...env }, { host: "127.0.0.1", port: 0 });
-    const server = await startServer(config, { logStream: process.stderr });
+    const server = await startServer(config, { logStream: process.stderr, clock: options.clock });
     return finish(server.url, { server }, () => server.close());
   }
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { notebooks, projects, users } from "./core.ts";
 
@@ -100,6 +101,6 @@ export const notebookRuns = pgTable(
     index("notebook_runs_job_idx").on(t.jobId, t.createdAt.desc()),
     index("notebook_runs_document_idx").on(t.documentId),
     // A cron fire time enqueues one run, however many schedulers saw it.
-    uniqueIndex("notebook_runs_job_fire_key").on(t.jobId, t.scheduledFor, t.trigger),
+    uniqueIndex("notebook_runs_job_fire_key").on(t.jobId, t.scheduledFor).where(sql`${t.trigger} = 'schedule'`),
   ],
 );
