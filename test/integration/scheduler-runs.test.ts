@@ -229,4 +229,41 @@ describe("headless runs", { timeout: 120_000 }, () => {
     expect(await out(pinned.body.id)).toContain("version one");
     expect(await out(latest.body.id)).toContain("version two");
   });
+
+  it("keeps an interactive notebook running on the server from its current kernel state", async () => {
+    const nb = await importNotebook(owner.client, projectId, "interactive", [
+      code("setup", "x = 41"),
+      code("long", "import time\ntime.sleep(1)\nx += 1\nprint('x is', x)"),
+      code("last", "print('done with', x)"),
+    ]);
+    expect((await owner.client.post(`/api/notebooks/${nb}/execute`, { cells: ["setup"] })).status).toBe(202);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const kernel = (await owner.client.get(`/api/notebooks/${nb}/kernel`)).body;
+      const doc = (await owner.client.get(`/api/notebooks/${nb}/ipynb`)).body;
+      if (doc.cells[0].execution_count && !kernel.running && !kernel.queued?.length) break;
+      if (Date.now() > deadline) throw new Error("the setup cell did not run");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const detached = await owner.client.post(`/api/notebooks/${nb}/detach`, { cellId: "long" });
+    expect(detached.status, JSON.stringify(detached.body)).toBe(201);
+    expect(detached.body).toMatchObject({ trigger: "detach", status: "running", documentId: nb });
+    const twice = await owner.client.post(`/api/notebooks/${nb}/detach`, {});
+    expect(twice.status).toBe(409);
+    const run = await waitForRun(owner.client, detached.body.id);
+    expect(run.status, JSON.stringify(run.error)).toBe("succeeded");
+    expect(run.cells.map((c: any) => [c.cellId, c.index, c.status])).toEqual([
+      ["long", 1, "ok"],
+      ["last", 2, "ok"],
+    ]);
+    // The outputs went into the notebook itself, computed from the kernel's existing state.
+    const doc = (await owner.client.get(`/api/notebooks/${nb}/ipynb`)).body;
+    expect(doc.cells[1].outputs.map((o: any) => o.text).join("")).toContain("x is 42");
+    expect(doc.cells[2].outputs.map((o: any) => o.text).join("")).toContain("done with 42");
+    const exp = await owner.client.get(`/api/experiment-runs/${run.experimentRunId}`);
+    expect(exp.body.status).toBe("FINISHED");
+    const unknownCell = await owner.client.post(`/api/notebooks/${nb}/detach`, { cellId: "nope" });
+    expect(unknownCell.status).toBe(400);
+    await owner.client.delete(`/api/notebooks/${nb}/kernel`);
+  });
 });

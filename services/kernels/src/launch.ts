@@ -15,6 +15,11 @@ export interface LaunchContext {
 /** A hook's contribution to one kernel process: extra environment, a replaced argv, resources to free. */
 export interface LaunchContribution {
   env?: Record<string, string>;
+  /**
+   * Variables read only when code asks for them (MLflow's, Tandem's): a pre-started kernel gets them
+   * set before any user code runs, so it can still come from the warm pool.
+   */
+  runtimeEnv?: Record<string, string>;
   /** Replaces the kernelspec's argv (`{connection_file}` is still substituted). */
   argv?: string[];
   /** What every execution on this process records about where it ran (environment, GPUs). */

@@ -136,8 +136,14 @@ export class KernelManager {
     await mkdir(cwd, { recursive: true });
     if (this.o.runAs) await chown(cwd, this.o.runAs.uid, this.o.runAs.gid);
     const contributions = rec ? await this.contributions(this.launchContext(kernel, rec.owner)) : [];
-    const env: Record<string, string> = { ...kernelBaseEnv(), ...kernel.spec.env, PYTHONUNBUFFERED: "1" };
-    for (const c of contributions) Object.assign(env, c.env);
+    const env: Record<string, string> = {
+      ...kernelBaseEnv(),
+      ...kernel.spec.env,
+      PYTHONUNBUFFERED: "1",
+      // ipykernel exits when this process goes (even SIGKILLed), so no kernel outlives its server.
+      JPY_PARENT_PID: String(process.pid),
+    };
+    for (const c of contributions) Object.assign(env, c.env, c.runtimeEnv);
     if (rec) Object.assign(env, identityEnv(this.identity(rec)));
     const argv = contributions.findLast((c) => c.argv)?.argv;
     return {
@@ -244,15 +250,18 @@ export class KernelManager {
     try {
       contributions = await this.contributions(this.launchContext(kernel, owner));
       // Hook variables (PYTHONNOUSERSITE, CUDA_VISIBLE_DEVICES, ...) may be read at interpreter start:
-      // such kernelspecs get processes of their own, and no pool.
-      if (contributions.some((c) => c.argv || Object.keys(c.env ?? {}).length)) {
+      // unless the pooled process started with them already (its kernelspec's), such kernelspecs get
+      // processes of their own, and no pool.
+      const started = kernel.spec.env ?? {};
+      const differs = (c: LaunchContribution) => Object.entries(c.env ?? {}).some(([k, v]) => started[k] !== v);
+      if (contributions.some((c) => c.argv || differs(c))) {
         this.unpoolable.add(spec.name);
         for (const k of this.pool.get(spec.name)?.splice(0) ?? []) void k.shutdown();
         throw new Error("needs its own process");
       }
       rec.token = await this.mint(kernel, owner);
       const env: Record<string, string> = {};
-      for (const c of contributions) Object.assign(env, c.env);
+      for (const c of contributions) Object.assign(env, c.runtimeEnv);
       Object.assign(env, identityEnv(this.identity(rec)));
       const cwd = this.cwdFor(owner);
       await mkdir(cwd, { recursive: true });

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, isNotNull, lte } from "drizzle-orm";
 import type { SchedulerDeps } from "./context.ts";
 import { firesBetween, nextFire, parseSchedule } from "./cron.ts";
 import { invalid, notFound } from "./errors.ts";
-import { firstLine, insertRun, logLine, type RunRow } from "./queue.ts";
+import { firstLine, insertRun, type RunRow } from "./queue.ts";
 import { checkRunInput } from "./validate.ts";
 import { type JobRow, toJob } from "./views.ts";
 

@@ -120,7 +120,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           })),
         };
         if (run) env.MLFLOW_RUN_ID = run.experimentRunId;
-        return { env, release: async () => void (await revokeToken(database.db, userId, created.id)) };
+        return {
+          runtimeEnv: env,
+          release: async () => void (await revokeToken(database.db, userId, created.id)),
+        };
       },
     ],
     defaultKernelspec: config.defaultKernelspec,
