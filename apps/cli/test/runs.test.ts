@@ -75,6 +75,11 @@ describe("tandem run", () => {
     const run = (await server.admin.get(`/api/runs/${id}`)).body;
     expect(run.status).toBe("failed");
     expect((await tandem(["runs", "wait", id], env)).code).toBe(1);
+    expect((await tandem(["runs", "logs", id], env)).stdout).toMatch(/ZeroDivisionError/);
+    const retried = await tandem(["runs", "retry", id], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout.trim()).toMatch(UUID);
+    expect(retried.stdout.trim()).not.toBe(id);
 
     const again = await tandem(["runs", "rerun", id, "-p", "x=2", "--json"], env);
     expect(again.code, again.stderr).toBe(0);
@@ -116,7 +121,10 @@ describe("tandem schedule", () => {
   it("creates, lists, shows, pauses, resumes and deletes a schedule", async () => {
     const nb = await importNotebook("Nightly", ["n = 1\nm = 0", "print(n, m)"], true);
     const created = await tandem(
-      ["schedule", "create", nb, "--name", "Nightly train", "--cron", "0 2 * * *", "--tz", "Europe/Paris", "-p", "n=5"],
+      [
+        ...["schedule", "create", nb, "--name", "Nightly train", "--cron", "0 2 * * *", "--tz", "Europe/Paris"],
+        ...["-p", "n=5", "--webhook", "http://127.0.0.1:9/hook"],
+      ],
       env,
     );
     expect(created.code, created.stderr).toBe(0);
@@ -143,9 +151,16 @@ describe("tandem schedule", () => {
     expect((await tandem(["schedule", "show", id], env)).stdout).toMatch(/enabled:\s+no \(paused\)/);
     expect((await tandem(["schedule", "resume", id], env)).code).toBe(0);
 
-    const updated = await tandem(["schedule", "update", id, "-p", "m=2", "--cron", "none", "--json"], env);
+    const updated = await tandem(
+      ["schedule", "update", id, "-p", "m=2", "--cron", "none", "--webhook-on", "success,failure", "--json"],
+      env,
+    );
     expect(updated.code, updated.stderr).toBe(0);
-    expect(JSON.parse(updated.stdout)).toMatchObject({ cron: null, parameters: { n: 5, m: 2 } });
+    expect(JSON.parse(updated.stdout)).toMatchObject({
+      cron: null,
+      parameters: { n: 5, m: 2 },
+      webhook: { url: "http://127.0.0.1:9/hook", events: ["success", "failure"] },
+    });
 
     const ran = await tandem(["schedule", "run", id, "--wait"], env);
     expect(ran.code, ran.stderr).toBe(0);

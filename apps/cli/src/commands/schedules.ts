@@ -97,14 +97,18 @@ async function printJob(ctx: CommandContext, client: TandemClient, job: Job): Pr
   process.stdout.write(showJob(job, recent?.runs ?? []));
 }
 
-/** `--webhook URL [--webhook-on success,failure]` (`--webhook none` removes it, in updates). */
-function webhookFromFlags(ctx: CommandContext): Job["webhook"] | undefined {
-  const url = stringFlag(ctx.flags, "webhook");
+/**
+ * `--webhook URL [--webhook-on success,failure]` (`--webhook none` removes it, in updates). In an
+ * update, `--webhook-on` alone keeps the job's URL (`current`).
+ */
+function webhookFromFlags(ctx: CommandContext, current?: Job["webhook"]): Job["webhook"] | undefined {
+  let url = stringFlag(ctx.flags, "webhook");
   const on = stringFlag(ctx.flags, "webhook-on");
-  if (url === undefined) {
-    if (on !== undefined) throw new UsageError("--webhook-on needs --webhook URL");
-    return undefined;
+  if (url === undefined && on !== undefined) {
+    if (!current) throw new UsageError("--webhook-on needs --webhook URL");
+    url = current.url;
   }
+  if (url === undefined) return undefined;
   if (isNone(url)) return null;
   return { url, events: (on ? commaList(on) : ["failure"]) as ("success" | "failure")[] };
 }
@@ -176,13 +180,13 @@ export const schedule = group("schedule", {
       const f = ctx.flags;
       const client = await ctx.client();
       const body: UpdateJobBody = {};
+      let current: Promise<Job> | undefined;
+      const job = () => (current ??= client.get<Job>(`/api/jobs/${id}`));
       const name = stringFlag(f, "name");
       if (name !== undefined) body.name = name;
       const parameters = await parametersFromFlags(f);
       if (parameters) {
-        body.parameters = f["replace-params"]
-          ? parameters
-          : { ...(await client.get<Job>(`/api/jobs/${id}`)).parameters, ...parameters };
+        body.parameters = f["replace-params"] ? parameters : { ...(await job()).parameters, ...parameters };
       }
       const nullable = (flag: string) => {
         const v = stringFlag(f, flag);
@@ -206,7 +210,8 @@ export const schedule = group("schedule", {
       if (catchUp !== undefined) body.catchUp = catchUp as UpdateJobBody["catchUp"];
       const concurrency = stringFlag(f, "concurrency");
       if (concurrency !== undefined) body.concurrency = concurrency as UpdateJobBody["concurrency"];
-      const webhook = webhookFromFlags(ctx);
+      const keepUrl = f["webhook-on"] !== undefined && f.webhook === undefined;
+      const webhook = webhookFromFlags(ctx, keepUrl ? (await job()).webhook : undefined);
       if (webhook !== undefined) body.webhook = webhook;
       if (f["stop-on-error"] && f["no-stop-on-error"])
         throw new UsageError("--stop-on-error and --no-stop-on-error contradict each other");
