@@ -38,6 +38,14 @@ describe("the API describes itself", () => {
       "GET /notebooks/{id}",
       "PATCH /notebooks/{id}",
       "DELETE /notebooks/{id}",
+      "POST /notebooks/{id}/runs",
+      "GET /runs/{id}",
+      "POST /runs/{id}/cancel",
+      "POST /notebooks/{id}/detach",
+      "GET /projects/{id}/jobs",
+      "POST /projects/{id}/jobs",
+      "PATCH /jobs/{id}",
+      "GET /cron/preview",
     ]) {
       expect(ops).toContain(op);
     }

@@ -229,6 +229,10 @@ describe("job definitions and cron schedules", { timeout: 120_000 }, () => {
     const failed = await waitForRun(owner.client, run.id);
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatchObject({ code: "notebook_missing" });
+    // Pointed at another notebook, it can run again.
+    const repointed = await owner.client.patch(`/api/jobs/${job.id}`, { notebookId: nightly });
+    expect(repointed.status, JSON.stringify(repointed.body)).toBe(200);
+    expect(repointed.body).toMatchObject({ notebookId: nightly, notebookName: "nightly", problem: null });
     expect((await owner.client.delete(`/api/jobs/${job.id}`)).status).toBe(204);
     expect((await owner.client.get(`/api/jobs/${job.id}`)).status).toBe(404);
     // Its history stays.

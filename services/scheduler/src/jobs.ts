@@ -60,6 +60,7 @@ export class Jobs {
   }
 
   async update(job: JobRow, body: UpdateJobBody) {
+    if (body.notebookId) await this.notebookIn(job.projectId, body.notebookId);
     const merged = { ...job, ...stripUndefined(body) } as JobRow;
     if (merged.cron) parseSchedule(merged.cron, merged.timezone);
     if (merged.notebookId)

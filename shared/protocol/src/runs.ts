@@ -3,7 +3,8 @@ import { Id, Name, Timestamp } from "./common.ts";
 import { LatestMetric } from "./tracking.ts";
 
 /** A parameter value: any JSON value; it reaches the notebook as a Python literal. */
-export const ParameterValue = z.json().describe("Any JSON value; rendered into the notebook as a Python literal");
+// z.unknown, not z.json: a recursive schema cannot be written out as OpenAPI; a JSON body holds JSON anyway.
+export const ParameterValue = z.unknown().describe("Any JSON value; rendered into the notebook as a Python literal");
 export const Parameters = z
   .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a parameter name is a Python identifier"), ParameterValue)
   .meta({ id: "Parameters" });
@@ -192,6 +193,7 @@ export type CreateJobBody = z.input<typeof CreateJobBody>;
 
 export const UpdateJobBody = z
   .object({
+    notebookId: Id.optional().describe("Point the job at another notebook of the project"),
     name: Name.optional(),
     parameters: Parameters.optional(),
     cron: CronExpression.nullable().optional(),
