@@ -110,6 +110,26 @@ describe("tandem run", () => {
     expect((await server.admin.get(`/api/runs/${id}`)).status).toBe(404);
   }, 120_000);
 
+  it("detaches an interactive notebook from a cell, keeping its kernel's state", async () => {
+    const nb = await importNotebook("Interactive", ["x = 41", "x += 1\nprint('x is', x)"]);
+    expect((await tandem(["notebooks", "run", nb, "cell-0"], env)).code).toBe(0);
+    for (;;) {
+      const kernel = (await server.admin.get(`/api/notebooks/${nb}/kernel`)).body;
+      const doc = (await server.admin.get(`/api/notebooks/${nb}/ipynb`)).body;
+      if (doc.cells[0].execution_count && !kernel.running && !kernel.queued?.length) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const res = await tandem(["runs", "detach", nb, "--cell", "cell-1", "--wait"], env);
+    expect(res.code, res.stderr).toBe(0);
+    expect((await server.admin.get(`/api/runs/${res.stdout.trim()}`)).body).toMatchObject({
+      trigger: "detach",
+      status: "succeeded",
+    });
+    const doc = (await server.admin.get(`/api/notebooks/${nb}/ipynb`)).body;
+    expect(doc.cells[1].outputs.map((o: { text?: string }) => o.text).join("")).toContain("x is 42");
+    await server.admin.delete(`/api/notebooks/${nb}/kernel`);
+  }, 120_000);
+
   it("refuses a bad -p before asking the server", async () => {
     const res = await tandem(["run", "00000000-0000-4000-8000-000000000000", "-p", "bad-name=1"], env);
     expect(res.code).toBe(2);
