@@ -10,7 +10,7 @@ const nb = (cells: { id: string; source: string; tags?: string[]; type?: string 
     id: c.id,
     cell_type: c.type ?? "code",
     source: c.source,
-    metadata: c.tags ? { tags: c.tags } : {},
+    metadata: (c.tags ? { tags: c.tags } : {}) as Record<string, string[]>,
     outputs: [],
     execution_count: null,
   })),
