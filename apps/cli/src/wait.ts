@@ -18,10 +18,12 @@ export function progressLine(run: NotebookRun): string {
   if (run.status === "queued" && run.attempt > 1 && run.error)
     parts.push(`retrying after ${run.error.code}: ${run.error.message.split("\n")[0]}`);
   const total = run.cells.length;
-  const current = run.cells.find((c) => c.status === "running");
+  // A retry starts the cells over, but the previous attempt's stay until it reaches them.
+  const thisAttempt = run.cells.filter((c) => c.startedAt && (!run.startedAt || c.startedAt >= run.startedAt));
+  const current = thisAttempt.find((c) => c.status === "running");
   if (run.status === "running" && current) parts.push(`cell ${current.index + 1}/${total}`);
   else if (run.status === "running" && total) {
-    const done = run.cells.filter((c) => c.status !== "pending" && c.status !== "running").length;
+    const done = thisAttempt.filter((c) => c.status !== "running").length;
     parts.push(`${done}/${total} cells done`);
   }
   return parts.join(", ");

@@ -4,11 +4,15 @@ import { fireTime } from "../src/commands/schedules.ts";
 import { duration } from "../src/output.ts";
 import { failureText, progressLine } from "../src/wait.ts";
 
-const cell = (index: number, status: NotebookRun["cells"][number]["status"]) => ({
+const cell = (
+  index: number,
+  status: NotebookRun["cells"][number]["status"],
+  startedAt = "2026-01-01T00:00:01.000Z",
+) => ({
   cellId: `c${index}`,
   index,
   status,
-  startedAt: null,
+  startedAt: status === "pending" ? null : startedAt,
   finishedAt: null,
   durationMs: null,
 });
@@ -61,6 +65,10 @@ describe("run progress and failure lines", () => {
       "run #3 running, 1/2 cells done",
     );
     expect(progressLine(aRun({ status: "succeeded", cells: [cell(0, "ok")] }))).toBe("run #3 succeeded");
+    const retried = [cell(0, "ok", "2026-01-01T00:00:05.000Z"), cell(1, "error"), cell(2, "ok")];
+    expect(
+      progressLine(aRun({ status: "running", cells: retried, attempt: 2, startedAt: "2026-01-01T00:00:04.000Z" })),
+    ).toBe("run #3 running, 1/3 cells done");
     const error = { code: "cell_error" as const, message: "ValueError: nope\nTraceback…", cellId: "c0" };
     expect(progressLine(aRun({ status: "queued", attempt: 2, maxAttempts: 3, error }))).toBe(
       "run #3 queued, attempt 2/3, retrying after cell_error: ValueError: nope",
