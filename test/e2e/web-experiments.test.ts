@@ -109,6 +109,9 @@ describe("web experiment tracking", () => {
 
     await page.getByRole("link", { name: "alpha" }).click();
     await page.getByRole("heading", { name: "alpha" }).waitFor();
+    // Experiment runs live at /experiment-runs/<id> (/runs/<uuid> is a notebook run).
+    expect(new URL(page.url()).pathname).toMatch(/^\/experiment-runs\/[0-9a-f]{32}$/);
+    const runPath = new URL(page.url()).pathname;
     await page.getByRole("img", { name: "Chart of loss" }).locator("canvas").waitFor();
     await page.getByRole("radio", { name: "Time" }).click();
     await page.getByRole("img", { name: "Chart of loss" }).locator("canvas").waitFor();
@@ -118,6 +121,11 @@ describe("web experiment tracking", () => {
     await page.getByText("hello artifacts").waitFor();
     await page.getByRole("button", { name: "run.ipynb" }).click();
     await page.getByRole("list", { name: "Executed notebook" }).getByText("trained", { exact: true }).waitFor();
+
+    // Old links to /runs/<32 hex> still land on the experiment run.
+    await page.goto(runPath.replace("/experiment-runs/", "/runs/"));
+    await page.waitForURL(`**${runPath}`);
+    await page.getByRole("heading", { name: "alpha" }).waitFor();
     await context.close();
   });
 });

@@ -16,15 +16,18 @@ import { code, importNotebook, waitForRun } from "./scheduler-fixture.ts";
 // Two `tandem serve` processes on one Postgres: two workers sharing one queue.
 let a: TestServer;
 let b: TestServer;
+let c: TestServer | undefined;
+let survivor: TestServer;
 let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 let scratch: string;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   specs = await pythonKernelspecs();
   scratch = await mkdtemp(join(tmpdir(), "tandem-workers-"));
-  const env = {
+  env = {
     ...specs.env,
     TANDEM_RUN_LEASE_MS: "2000",
     TANDEM_SCHEDULER_POLL_MS: "100",
@@ -36,6 +39,7 @@ beforeAll(async () => {
   projectId = await createProject(owner.client);
 }, 90_000);
 afterAll(async () => {
+  await c?.close();
   await b?.close();
   await a?.close();
   await specs?.remove();
@@ -93,7 +97,8 @@ describe("workers sharing one queue", { timeout: 180_000 }, () => {
     expect(running.attempt).toBe(1);
     const holder = (await workerOf(owner.client, created.body.id))!;
     const pid = Number(holder.split(":")[1]);
-    const [victim, survivor] = a.child!.pid === pid ? [a, b] : [b, a];
+    const [victim, other] = a.child!.pid === pid ? [a, b] : [b, a];
+    survivor = other;
     expect(victim.child!.pid).toBe(pid);
     await victim.kill("SIGKILL");
     const killedAt = Date.now() / 1000;
@@ -108,5 +113,25 @@ describe("workers sharing one queue", { timeout: 180_000 }, () => {
     // The first attempt's kernel went with its server: it never finished; the second ran alone, after the kill.
     expect(events.map((e) => e.split(" ")[0])).toEqual(["start", "start", "end"]);
     expect(Number(events[1]!.split(" ")[1])).toBeGreaterThan(killedAt);
+  });
+
+  it("puts a run back in the queue when its server stops gracefully, and finishes it after a restart", async () => {
+    const client = new HttpClient(survivor.url, { token: owner.token });
+    const nb = await importNotebook(client, projectId, "restarted", [
+      code("work", "import time\nfor _ in range(40):\n    time.sleep(0.1)\nprint('finished')"),
+    ]);
+    const created = await client.post(`/api/notebooks/${nb}/runs`, {});
+    await waitForRun(client, created.body.id, (r) => r.cells[0]?.status === "running");
+    await survivor.kill("SIGTERM");
+    const restarted = await startTestServer({ process: true, env, database: a.database });
+    c = restarted;
+    const after = new HttpClient(restarted.url, { token: owner.token });
+    const done = await waitForRun(after, created.body.id, undefined, 120_000);
+    expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+    // A restart is not a failure: the attempt is not counted.
+    expect(done.attempt).toBe(1);
+    const logs = (await after.get(`/api/runs/${done.id}/logs`)).body as string;
+    expect(logs).toContain("goes back to the queue");
+    expect(logs).toContain("finished");
   });
 });

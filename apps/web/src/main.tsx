@@ -1,7 +1,8 @@
-import { Route, Router } from "@solidjs/router";
-import { lazy } from "solid-js";
+import { Navigate, Route, Router, useParams } from "@solidjs/router";
+import { lazy, Show } from "solid-js";
 import { render } from "solid-js/web";
 import { AppShell } from "./components/AppShell.tsx";
+import { isExperimentRunId } from "./lib/schedule.ts";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { ProjectPage } from "./pages/ProjectPage.tsx";
 import { ProjectsPage } from "./pages/ProjectsPage.tsx";
@@ -14,9 +15,24 @@ const NotebookPage = lazy(() => import("./pages/NotebookPage.tsx").then((m) => (
 const Exp = () => import("./pages/ExperimentPages.tsx");
 const ExperimentsListPage = lazy(() => Exp().then((m) => ({ default: m.ExperimentsListPage })));
 const ExperimentPage = lazy(() => Exp().then((m) => ({ default: m.ExperimentPage })));
-const RunPage = lazy(() => Exp().then((m) => ({ default: m.RunPage })));
+const ExperimentRunPage = lazy(() => Exp().then((m) => ({ default: m.RunPage })));
 const ComparePage = lazy(() => Exp().then((m) => ({ default: m.ComparePage })));
+const Sched = () => import("./pages/JobsPage.tsx");
+const JobsPage = lazy(() => Sched().then((m) => ({ default: m.JobsPage })));
+const JobPage = lazy(() => import("./pages/JobPage.tsx").then((m) => ({ default: m.JobPage })));
+const RunsPage = lazy(() => import("./pages/RunsPage.tsx").then((m) => ({ default: m.RunsPage })));
+const NotebookRunPage = lazy(() => import("./pages/NotebookRunPage.tsx").then((m) => ({ default: m.NotebookRunPage })));
 const SharePage = lazy(() => import("./pages/SharePage.tsx").then((m) => ({ default: m.SharePage })));
+
+/** `/runs/<id>`: a notebook run (UUID); experiment runs (32 hex digits) moved to /experiment-runs, old links still land. */
+function RunRoute() {
+  const params = useParams<{ runId: string }>();
+  return (
+    <Show when={!isExperimentRunId(params.runId)} fallback={<Navigate href={`/experiment-runs/${params.runId}`} />}>
+      <NotebookRunPage />
+    </Show>
+  );
+}
 
 render(
   () => (
@@ -28,7 +44,11 @@ render(
       <Route path="/projects/:projectId/experiments" component={ExperimentsListPage} />
       <Route path="/experiments/:experimentId" component={ExperimentPage} />
       <Route path="/experiments/:experimentId/compare" component={ComparePage} />
-      <Route path="/runs/:runId" component={RunPage} />
+      <Route path="/projects/:projectId/jobs" component={JobsPage} />
+      <Route path="/projects/:projectId/runs" component={RunsPage} />
+      <Route path="/jobs/:jobId" component={JobPage} />
+      <Route path="/runs/:runId" component={RunRoute} />
+      <Route path="/experiment-runs/:runId" component={ExperimentRunPage} />
       <Route path="/notebooks/:notebookId" component={NotebookPage} />
       <Route path="/tokens" component={TokensPage} />
       <Route path="*" component={NotFoundPage} />

@@ -29,6 +29,7 @@ export interface RunFilter {
   projectId?: string;
   notebookId?: string;
   jobId?: string;
+  documentId?: string;
   status?: NotebookRunStatus;
   limit: number;
   cursor?: string;
@@ -149,6 +150,7 @@ export function createScheduler(o: SchedulerOptions) {
       if (f.projectId) where.push(eq(runs.projectId, f.projectId));
       if (f.notebookId) where.push(eq(runs.notebookId, f.notebookId));
       if (f.jobId) where.push(eq(runs.jobId, f.jobId));
+      if (f.documentId) where.push(eq(runs.documentId, f.documentId));
       if (f.status) where.push(eq(runs.status, f.status));
       if (f.cursor) {
         const c = decodeCursor(f.cursor);

@@ -146,6 +146,7 @@ export const ListRunsQuery = z.object({
   status: NotebookRunStatus.optional(),
   jobId: Id.optional(),
   notebookId: Id.optional(),
+  documentId: Id.optional().describe("The run whose own document this is"),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });

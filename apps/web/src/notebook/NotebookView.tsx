@@ -34,6 +34,12 @@ export interface NotebookViewProps {
   actions?: JSX.Element;
   /** Ctrl+S: save a named version. */
   onSaveVersion?: () => void;
+  /** Told which cell is selected (the notebook page runs "from here" on the server). */
+  onActiveCell?: (cellId: string | null, index: number) => void;
+  /** Select and scroll to this cell (a new object each time it is asked, so asking twice works). */
+  reveal?: { cellId: string } | null;
+  /** False hides the kernel's state (a finished run's record: its kernel is gone, by design). */
+  showKernel?: boolean;
 }
 
 /** Origin of this browser's structural edits (so they are told apart from remote ones). */
@@ -65,6 +71,11 @@ export function NotebookView(props: NotebookViewProps) {
     const list = cells();
     const i = id ? list.findIndex((c) => c.get("id") === id) : -1;
     return i;
+  });
+  createEffect(() => props.onActiveCell?.(activeId(), activeIndex()));
+  createEffect(() => {
+    const r = props.reveal;
+    if (r) queueMicrotask(() => select(r.cellId));
   });
 
   // Keep a selection: the first cell once cells arrive, a neighbour when the active one is deleted.
@@ -423,7 +434,9 @@ export function NotebookView(props: NotebookViewProps) {
               </button>
             </div>
           </Show>
-          <KernelBadge kernel={kernel()} />
+          <Show when={props.showKernel !== false}>
+            <KernelBadge kernel={kernel()} />
+          </Show>
         </div>
       </div>
       <ConnectionBanner conn={props.conn} readOnly={props.readOnly} />

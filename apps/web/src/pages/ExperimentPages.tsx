@@ -193,7 +193,7 @@ export function ExperimentPage() {
                     />
                   </td>
                   <td>
-                    <A href={`/runs/${r.id}`}>{r.name || r.id}</A>
+                    <A href={`/experiment-runs/${r.id}`}>{r.name || r.id}</A>
                   </td>
                   <td class="small">{when(r.startTime)}</td>
                   <td class="small">{r.status}</td>
@@ -475,7 +475,7 @@ export function ComparePage() {
                 <For each={runs()}>
                   {(r) => (
                     <th>
-                      <A href={`/runs/${r.id}`}>{r.name || r.id}</A>
+                      <A href={`/experiment-runs/${r.id}`}>{r.name || r.id}</A>
                     </th>
                   )}
                 </For>

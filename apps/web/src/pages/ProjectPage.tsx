@@ -47,6 +47,12 @@ export function ProjectPage() {
               <A class="btn" href={`/projects/${p().id}/experiments`}>
                 Experiments
               </A>
+              <A class="btn" href={`/projects/${p().id}/jobs`}>
+                Jobs
+              </A>
+              <A class="btn" href={`/projects/${p().id}/runs`}>
+                Runs
+              </A>
               <span class="spacer" />
               <Show when={p().role === "owner"}>
                 <ConfirmButton
