@@ -1,5 +1,17 @@
 /** Flags that take no value; every other `--flag` takes the next word (or `--flag=value`). */
-const BOOLEAN_FLAGS = new Set(["json", "help", "wait", "password-stdin", "follow", "yes"]);
+const BOOLEAN_FLAGS = new Set([
+  "json",
+  "help",
+  "wait",
+  "password-stdin",
+  "follow",
+  "yes",
+  "no-stop-on-error",
+  "stop-on-error",
+  "enabled",
+  "disabled",
+  "replace-params",
+]);
 /** Short spellings. */
 const ALIASES: Record<string, string> = { h: "help", r: "requirements", o: "output" };
 /** Flags that may repeat (`-p a=1 -p b=2`); their values collect into an array. */

@@ -5,6 +5,8 @@ import { login, logout, whoami } from "./commands/auth.ts";
 import { envs } from "./commands/envs.ts";
 import { share } from "./commands/notebook-io.ts";
 import { members, notebooks, projects, tokens } from "./commands/resources.ts";
+import { run, runs } from "./commands/runs.ts";
+import { schedule } from "./commands/schedules.ts";
 import { serve } from "./commands/serve.ts";
 import { readSettings } from "./settings.ts";
 
@@ -19,6 +21,9 @@ const commands: Record<string, Command> = {
   share,
   tokens,
   envs,
+  run,
+  runs,
+  schedule,
 };
 
 const HELP = `tandem — collaborative notebooks for ML teams

@@ -21,3 +21,14 @@ export function print(data: unknown, json: boolean, columns?: string[]) {
     );
   }
 }
+
+/** A duration for people: `850ms`, `12.3s`, `4m05s`, `2h03m`. */
+export function duration(ms: number | null | undefined): string {
+  if (ms == null) return "";
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const pad = (n: number) => String(Math.floor(n)).padStart(2, "0");
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h${pad((s % 3600) / 60)}m`;
+}

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { type Config, ConfigError, loadConfig, startServer } from "@tandem/server";
+import type { Config } from "@tandem/server";
 import type { Command } from "../command.ts";
 
 // The CLI ships beside the web app; the server itself knows nothing of apps/.
@@ -8,6 +8,9 @@ const webDist = fileURLToPath(new URL("../../../web/dist", import.meta.url));
 export const serve: Command = {
   usage: "serve [--host H] [--port P] [--data-dir D]",
   async run({ flags }) {
+    // Loaded here, not at the top: every other command is a small HTTP client that should not pay
+    // for starting up the whole server's code (kernels, ZeroMQ, database drivers).
+    const { ConfigError, loadConfig, startServer } = await import("@tandem/server");
     let config: Config;
     try {
       config = loadConfig(process.env, {
