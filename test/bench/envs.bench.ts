@@ -2,7 +2,7 @@
  * Environments benchmark: `npx tsx test/bench/envs.bench.ts`
  *
  * 1. Cold resolve + build of numpy, pandas, scikit-learn (+ ipykernel): Tandem's EnvironmentService
- *    (database row, queue, uv pip compile --generate-hashes, uv venv, uv pip sync --require-hashes,
+ *    (database row, queue, uv pip compile --generate-hashes, uv venv, uv pip sync --require-hashes --compile-bytecode,
  *    the import check, the rename into place) against plain uv doing the same steps by hand, each
  *    with its own empty uv cache, in the same run. Then the same with a warm cache.
  * 2. A second notebook getting a kernel in an already-built environment. The kernel gateway is not
@@ -49,7 +49,15 @@ async function plainUv(cacheDir: string, dir: string): Promise<void> {
     "requirements.lock",
   ]);
   await step(["venv", "--quiet", "--python", python.path, "venv"]);
-  await step(["pip", "sync", "--require-hashes", "--python", "venv/bin/python", "requirements.lock"]);
+  await step([
+    "pip",
+    "sync",
+    "--require-hashes",
+    "--compile-bytecode",
+    "--python",
+    "venv/bin/python",
+    "requirements.lock",
+  ]);
 }
 
 async function tandem(service: EnvironmentService): Promise<string> {

@@ -101,10 +101,13 @@ export class RunExecution {
       return await this.runCells(nb, true);
     } catch (err) {
       return this.failed(err);
-    } finally {
-      // The run's kernel is its own: it goes when the run ends (MLflow's exit hook ends the run there).
-      if (this.documentId) await this.d.kernels.notebooks.shutdown(this.documentId).catch(() => false);
     }
+  }
+
+  /** Stops the run's own kernel (MLflow's exit hook ends its run there, so this comes before recording). */
+  async stopKernel() {
+    if (this.documentId && this.run.trigger !== "detach")
+      await this.d.kernels.notebooks.shutdown(this.documentId).catch(() => false);
   }
 
   /** Runs the rest of an interactive notebook on its own kernel, outputs into the notebook itself. */

@@ -100,8 +100,12 @@ export class Worker {
       const outcome = await go(x).catch(
         (err): Outcome => ({ status: "failed", error: { code: "internal", message: String(err), cellId: null } }),
       );
-      clearInterval(heartbeat);
       if (timeout) clearTimeout(timeout);
+      // The cells are done: the slot goes to the next run while this one's kernel stops and it is recorded.
+      this.running.delete(row.id);
+      this.wake();
+      await x.stopKernel();
+      clearInterval(heartbeat);
       if (outcome.lost) {
         this.d.log.warn({ runId: row.id }, "lost the lease of a run; another worker has it now");
         return;

@@ -267,3 +267,4 @@ export const CronPreviewQuery = z.object({
 export const CronPreview = z
   .object({ cron: z.string(), timezone: z.string(), upcoming: z.array(Timestamp) })
   .meta({ id: "CronPreview" });
+export type CronPreview = z.infer<typeof CronPreview>;
