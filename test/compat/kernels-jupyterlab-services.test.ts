@@ -1,8 +1,7 @@
 import { KernelAPI, KernelManager, KernelSpecManager, ServerConnection, SessionManager } from "@jupyterlab/services";
-import { createProject, createUser, startTestServer, type TestServer } from "@tandem/testkit";
+import { createProject, createUser, pythonKernelspecs, startTestServer, type TestServer } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { pythonKernelspecs } from "../integration/kernel-fixture.ts";
 
 let server: TestServer;
 let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;

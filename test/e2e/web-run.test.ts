@@ -1,7 +1,13 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import {
+  createProject,
+  createUser,
+  pythonKernelspecs,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@tandem/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonKernelspecs } from "../integration/kernel-fixture.ts";
 import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
 
 let server: TestServer;

@@ -1,9 +1,15 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import {
+  createProject,
+  createUser,
+  pythonKernelspecs,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type * as Y from "yjs";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
-import { pythonKernelspecs } from "./kernel-fixture.ts";
 
 let server: TestServer;
 let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;

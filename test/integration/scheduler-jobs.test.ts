@@ -1,8 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import {
+  createProject,
+  createUser,
+  pythonKernelspecs,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonKernelspecs } from "./kernel-fixture.ts";
 import { code, importNotebook, waitForRun } from "./scheduler-fixture.ts";
 
 // The schedulers' clock: tests move it to a fire time and tick.

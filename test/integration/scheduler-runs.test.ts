@@ -1,6 +1,12 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import {
+  createProject,
+  createUser,
+  pythonKernelspecs,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonKernelspecs } from "./kernel-fixture.ts";
 import { code, importNotebook, markdown, waitForRun } from "./scheduler-fixture.ts";
 
 let server: TestServer;

@@ -5,12 +5,12 @@ import {
   createProject,
   createUser,
   HttpClient,
+  pythonKernelspecs,
   startTestServer,
   type TestServer,
   type TestUser,
 } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pythonKernelspecs } from "./kernel-fixture.ts";
 import { code, importNotebook, waitForRun } from "./scheduler-fixture.ts";
 
 // Two `tandem serve` processes on one Postgres: two workers sharing one queue.

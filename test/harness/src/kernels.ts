@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot } from "@tandem/testkit";
+import { repoRoot } from "./server.ts";
 
 export const testPython = join(repoRoot, ".venv-test/bin/python");
 
