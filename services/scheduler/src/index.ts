@@ -12,4 +12,5 @@ export {
   pythonLiteral,
 } from "./parameters.ts";
 export { ARTIFACT_NAME } from "./run-execution.ts";
-export { createScheduler, type RunFilter, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
+export type { RunFilter } from "./runs.ts";
+export { createScheduler, type Scheduler, type SchedulerOptions } from "./scheduler.ts";
