@@ -244,4 +244,42 @@ describe("job definitions and cron schedules", { timeout: 120_000 }, () => {
     // Its history stays.
     expect((await owner.client.get(`/api/runs/${run.id}`)).status).toBe(200);
   });
+
+  it("runs a job as whoever saved it last, and refuses to act for someone who no longer edits the project", async () => {
+    const colleague = await createUser(server.http, "colleague");
+    const added = await owner.client.post(`/api/projects/${projectId}/members`, {
+      email: colleague.email,
+      role: "editor",
+    });
+    expect(added.status, JSON.stringify(added.body)).toBeLessThan(300);
+    const job = await colleague.client.post(`/api/projects/${projectId}/jobs`, {
+      notebookId: nightly,
+      name: "theirs",
+      cron: "0 3 * * *",
+      catchUp: "latest",
+    });
+    expect(job.status, JSON.stringify(job.body)).toBe(201);
+    expect(job.body.createdBy).toBe(colleague.id);
+    const demoted = await owner.client.patch(`/api/projects/${projectId}/members/${colleague.id}`, { role: "viewer" });
+    expect(demoted.status, JSON.stringify(demoted.body)).toBe(200);
+
+    now = new Date(new Date(job.body.nextFireAt).getTime() + 100);
+    await tick();
+    const [refused] = await runsOf(job.body.id);
+    const failed = await waitForRun(owner.client, refused.id);
+    expect(failed.status).toBe("failed");
+    expect(failed.error.code).toBe("forbidden");
+    expect(failed.error.message).toContain("no longer edits the project");
+
+    // An editor saving the job takes it over: the next fire runs as them.
+    const taken = await owner.client.patch(`/api/jobs/${job.body.id}`, { parameters: { day: "mine" } });
+    expect(taken.body.createdBy).toBe(owner.id);
+    now = new Date(new Date(taken.body.nextFireAt).getTime() + 100);
+    await tick();
+    const runs = await runsOf(job.body.id);
+    const done = await waitForRun(owner.client, runs[runs.length - 1].id);
+    expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
+    expect(done.createdBy).toBe(owner.id);
+    await owner.client.patch(`/api/jobs/${job.body.id}`, { enabled: false });
+  });
 });

@@ -59,7 +59,8 @@ export class Jobs {
     return row!;
   }
 
-  async update(job: JobRow, body: UpdateJobBody) {
+  /** Whoever saves a job last is the one it runs as (kernel token, MLflow user). */
+  async update(job: JobRow, body: UpdateJobBody, updatedBy: string) {
     if (body.notebookId) await this.notebookIn(job.projectId, body.notebookId);
     const merged = { ...job, ...stripUndefined(body) } as JobRow;
     if (merged.cron) parseSchedule(merged.cron, merged.timezone);
@@ -76,6 +77,7 @@ export class Jobs {
       .set({
         ...stripUndefined(body),
         webhook: merged.webhook,
+        createdBy: updatedBy,
         updatedAt: this.d.clock(),
         ...(scheduleChanged ? { nextFireAt: this.next(merged.cron, merged.timezone, merged.enabled) } : {}),
       })

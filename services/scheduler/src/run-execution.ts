@@ -1,8 +1,9 @@
 import { schema } from "@tandem/db";
+import { kernelspecName } from "@tandem/envs";
 import type { KernelOwner } from "@tandem/kernels";
 import { cellOutputs, type Nbformat } from "@tandem/notebook";
 import type { CellRun, RunError, RunErrorCode } from "@tandem/protocol";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { CellWaiters, SchedulerDeps } from "./context.ts";
 import { injectParameters, parameterProblems } from "./parameters.ts";
 import { logLine, type RunRow, type RunSet, updateHeld } from "./queue.ts";
@@ -159,6 +160,20 @@ export class RunExecution {
     if (!userId) throw new RunFailure("internal", "The person who asked for this run no longer has an account");
     const [user] = await this.d.db.select().from(schema.users).where(eq(schema.users.id, userId)).limit(1);
     if (!user) throw new RunFailure("internal", "The person who asked for this run no longer has an account");
+    // A run acts as its owner (kernel token, MLflow): someone no longer editing the project cannot run in it.
+    if (!user.isAdmin) {
+      const m = schema.projectMembers;
+      const [member] = await this.d.db
+        .select({ role: m.role })
+        .from(m)
+        .where(and(eq(m.projectId, this.run.projectId), eq(m.userId, user.id)))
+        .limit(1);
+      if (!member || member.role === "viewer")
+        throw new RunFailure(
+          "forbidden",
+          `${user.name || user.email}, who this run acts for, no longer edits the project; an editor saving the job makes it run as them`,
+        );
+    }
     return {
       user: { id: user.id, email: user.email, name: user.name },
       notebookId: documentId,
@@ -191,7 +206,7 @@ export class RunExecution {
     for (;;) {
       const env = await this.d.envs.settled(id);
       if (!env) throw new RunFailure("environment_unavailable", `The environment ${id} was deleted`);
-      if (env.status === "ready") return `tandem-env-${id}`;
+      if (env.status === "ready") return kernelspecName(id);
       if (env.status === "failed")
         throw new RunFailure("environment_unavailable", `The environment ${env.name} failed to build: ${env.error}`);
       // Built by another server: look again shortly.

@@ -71,8 +71,8 @@ export function createScheduler(o: SchedulerOptions) {
       replan();
       return jobsFace.view(job);
     },
-    async update(id: string, body: Parameters<Jobs["update"]>[1]) {
-      const job = await jobs.update(await jobs.row(id), body);
+    async update(id: string, body: Parameters<Jobs["update"]>[1], who: Who) {
+      const job = await jobs.update(await jobs.row(id), body, who.userId);
       replan();
       return jobsFace.view(job);
     },

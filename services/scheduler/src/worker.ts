@@ -8,7 +8,7 @@ import { type Outcome, RunControl, RunExecution } from "./run-execution.ts";
 import type { Notifier } from "./webhooks.ts";
 
 /** Failures that another attempt cannot fix: retrying them would fail the same way. */
-const FINAL_CODES = new Set(["invalid_parameters", "notebook_missing", "environment_unavailable"]);
+const FINAL_CODES = new Set(["invalid_parameters", "notebook_missing", "environment_unavailable", "forbidden"]);
 
 /**
  * Takes queued runs from the shared Postgres queue and runs them, up to `concurrency` at once,

@@ -31,6 +31,7 @@ export const RunErrorCode = z
     "notebook_missing",
     "environment_unavailable",
     "invalid_parameters",
+    "forbidden",
     "internal",
   ])
   .meta({ id: "RunErrorCode" });

@@ -52,7 +52,7 @@ const updateJob = createRoute({
   method: "patch",
   path: "/jobs/{id}",
   tags,
-  summary: "Change a job (pause with enabled: false); a new schedule takes effect from now",
+  summary: "Change a job (pause with enabled: false); a new schedule takes effect from now; the job then runs as you",
   security: secured,
   request: { params: IdParam, ...jsonBody(UpdateJobBody) },
   responses: { 200: json(Job, "The job"), ...errorResponses },
@@ -124,8 +124,9 @@ export function jobRoutes({ db, scheduler }: ApiDeps) {
       return c.json(await scheduler.jobs.view(job), 200);
     })
     .openapi(updateJob, async (c) => {
-      const job = await jobFor(requireIdentity(c), c.req.valid("param").id, "editor");
-      return c.json(await scheduler.jobs.update(job.id, c.req.valid("json")), 200);
+      const who = requireIdentity(c);
+      const job = await jobFor(who, c.req.valid("param").id, "editor");
+      return c.json(await scheduler.jobs.update(job.id, c.req.valid("json"), { userId: who.user.id }), 200);
     })
     .openapi(deleteJob, async (c) => {
       const job = await jobFor(requireIdentity(c), c.req.valid("param").id, "editor");
