@@ -49,8 +49,15 @@ export class Notifier {
     }
   }
 
-  /** Waits for deliveries in flight (at shutdown). */
-  async drain() {
-    await Promise.allSettled([...this.pending]);
+  /** Waits a little for deliveries in flight (at shutdown); a slow endpoint must not hold the server. */
+  async drain(withinMs = 3000) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.pending]),
+      new Promise((r) => {
+        timer = setTimeout(r, withinMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 }
