@@ -97,9 +97,9 @@ export class RunExecution {
   /** Runs a queued run: freeze the notebook, inject parameters, start a kernel, run the cells. */
   async execute(): Promise<Outcome> {
     try {
-      const nb = await this.prepare();
+      await this.prepare();
       await this.startKernel();
-      return await this.runCells(nb, true);
+      return await this.runCells();
     } catch (err) {
       return this.failed(err);
     }
@@ -119,9 +119,10 @@ export class RunExecution {
       const nb = await this.d.collab.exportNotebook(this.documentId);
       const start = fromCellId ? nb.cells.findIndex((c) => c.id === fromCellId) : 0;
       if (start < 0) throw new RunFailure("internal", `The notebook has no cell ${fromCellId}`);
-      const rest = { ...nb, cells: nb.cells.slice(start) };
       await this.trackingRun();
-      return await this.runCells(rest, false, start);
+      this.cells = codeCells(nb).filter((c) => c.index >= start);
+      await this.write({ cells: this.cells });
+      return await this.runCells();
     } catch (err) {
       return this.failed(err);
     }
@@ -215,7 +216,7 @@ export class RunExecution {
     }
   }
 
-  private async prepare(): Promise<Nbformat> {
+  private async prepare(): Promise<void> {
     const nb = await this.source();
     const kernelspec = await this.kernelspec();
     let documentId = this.run.documentId;
@@ -241,7 +242,6 @@ export class RunExecution {
     this.cells = codeCells(nb);
     await this.write({ documentId, kernelspec: kernelspec ?? null, cells: this.cells });
     this.kernelspecName = kernelspec;
-    return nb;
   }
 
   /** The experiment run that records this run (one per run, kept across retries). */
@@ -310,9 +310,7 @@ export class RunExecution {
   }
 
   /** Runs code cells one at a time, so each is timed, recorded, and a stop lands between or inside one. */
-  private async runCells(nb: Nbformat, ownKernel: boolean, offset = 0): Promise<Outcome> {
-    if (!ownKernel) this.cells = codeCells(nb).map((c) => ({ ...c, index: c.index + offset }));
-    if (!ownKernel) await this.write({ cells: this.cells });
+  private async runCells(): Promise<Outcome> {
     let firstError: RunError | null = null;
     for (let i = 0; i < this.cells.length; i++) {
       if (this.control.reason) break;

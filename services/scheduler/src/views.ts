@@ -11,7 +11,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 type Latest = NotebookRun["metrics"];
 
 /** Latest metrics and experiment ids of the experiment runs behind these runs, in two queries. */
-async function trackingOf(db: Db, runIds: string[]) {
+async function experimentRunsOf(db: Db, runIds: string[]) {
   const metrics = new Map<string, Latest>();
   const experiments = new Map<string, string>();
   if (!runIds.length) return { metrics, experiments };
@@ -33,7 +33,7 @@ async function trackingOf(db: Db, runIds: string[]) {
 
 export async function toNotebookRuns(db: Db, rows: RunRow[]): Promise<NotebookRun[]> {
   const ids = rows.map((r) => r.experimentRunId).filter((id): id is string => !!id);
-  const { metrics, experiments } = await trackingOf(db, ids);
+  const { metrics, experiments } = await experimentRunsOf(db, ids);
   return rows.map((r) => toNotebookRun(r, r.experimentRunId ? metrics.get(r.experimentRunId) : undefined, experiments));
 }
 
