@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { type ExecuteRequest, type ExecutionListener, Executor, type OpenDoc } from "./executor.ts";
+import { Executor } from "./executor/executor.ts";
+import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
 import type { PrepareLaunch } from "./launch.ts";
@@ -90,7 +91,8 @@ export interface Kernels {
       queued: string[];
     };
     start(notebookId: string, owner: KernelOwner, specName?: string): Promise<KernelInfo>;
-    execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<string[]>;
+    /** Queues cells; each queued cell comes with the promise of its outcome (ok, error, cancelled). */
+    execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]>;
     interrupt(notebookId: string): Promise<void>;
     restart(notebookId: string, owner: KernelOwner, runAll?: boolean): Promise<KernelInfo>;
     shutdown(notebookId: string): Promise<boolean>;

@@ -2,18 +2,10 @@ import type { IncomingMessage } from "node:http";
 import { credentialsOf, notebookRole, resolveIdentity } from "@tandem/api";
 import { type Access, CloseCode, type Collab, isShareToken, type Refusal } from "@tandem/collab";
 import type { Db } from "@tandem/db";
-import type { UpgradeHandler } from "./upgrade.ts";
+import { decodeSegment, headersOf, sameOrigin, type UpgradeHandler } from "./upgrade.ts";
 
 const PATH = /^\/collab\/([^/?]+)\/?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return headers;
-}
 
 /**
  * `GET /collab/:notebookId`: authenticates the upgrade (cookie, bearer/`?token=`, or a share
@@ -25,7 +17,11 @@ export function collabUpgrade(db: Db, collab: Collab): UpgradeHandler {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
     if (!match) return false;
-    const access = await authorize(db, collab, decodeURIComponent(match[1]!), url, req);
+    const notebookId = decodeSegment(match[1]!);
+    const access =
+      notebookId === null
+        ? { code: CloseCode.notFound, reason: "Notebook not found" }
+        : await authorize(db, collab, notebookId, url, req);
     collab.handleUpgrade(req, socket, head, access);
     return true;
   };
@@ -65,8 +61,7 @@ async function authorize(
     };
   }
   // A cookie rides along on any site's WebSocket; only our own pages may use it.
-  const origin = headers.get("origin");
-  if (who.via === "session" && origin && new URL(origin).host !== headers.get("host")) {
+  if (who.via === "session" && !sameOrigin(headers)) {
     return { code: CloseCode.forbidden, reason: "Cross-site WebSocket refused" };
   }
   const role = await notebookRole(db, who, notebookId);

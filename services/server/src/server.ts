@@ -16,6 +16,7 @@ import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
 import { kernelsUpgrade } from "./kernels-upgrade.ts";
+import { pathOnly, redactingStream } from "./log-redact.ts";
 import { mountShareRedirect } from "./share-redirect.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
@@ -52,7 +53,11 @@ export interface StartOptions {
 
 /** The composition root: config -> database -> services -> one HTTP server. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<TandemServer> {
-  const log = pino({ level: config.logLevel, base: { service: "tandem" } }, options.logStream ?? process.stdout);
+  // Every line is redacted on its way out: no query-string secret or bare token reaches the log.
+  const log = pino(
+    { level: config.logLevel, base: { service: "tandem" } },
+    redactingStream(options.logStream ?? process.stdout),
+  );
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
     const applied = await database.migrate();
@@ -181,9 +186,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   server.on("upgrade", async (req, socket, head) => {
     try {
       for (const handle of upgrades) if (await handle(req, socket, head)) return;
-      refuseUpgrade(socket, 404, `No WebSocket endpoint at ${req.url}`);
+      refuseUpgrade(socket, 404, `No WebSocket endpoint at ${pathOnly(req.url)}`);
     } catch (err) {
-      log.error({ err, url: req.url }, "upgrade failed");
+      log.error({ err, path: pathOnly(req.url) }, "upgrade failed");
       refuseUpgrade(socket, 500, "Something went wrong on the server");
     }
   });
