@@ -58,6 +58,7 @@ const TRACKING: Record<MlflowCode, Row> = {
   ENDPOINT_NOT_FOUND: [404, ErrorCode.notFound],
   INVALID_PARAMETER_VALUE: [400, ErrorCode.badRequest],
   RESOURCE_ALREADY_EXISTS: [400, ErrorCode.badRequest],
+  RESOURCE_CONFLICT: [409, ErrorCode.conflict],
   PERMISSION_DENIED: [403, ErrorCode.forbidden],
   UNAUTHENTICATED: [401, ErrorCode.unauthenticated],
   INTERNAL_ERROR: [500, ErrorCode.internal],

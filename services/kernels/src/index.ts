@@ -16,3 +16,4 @@ export type { KernelSpec, KernelspecSource } from "./kernelspecs.ts";
 export type { LaunchContext, LaunchContribution, PrepareLaunch } from "./launch.ts";
 export type { KernelOwner, MintToken } from "./manager.ts";
 export type { JupyterSession } from "./sessions.ts";
+export type { LiveChannel } from "./websocket.ts";

@@ -9,7 +9,7 @@ import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspe
 import type { PrepareLaunch } from "./launch.ts";
 import { KernelManager, type KernelOwner, type MintToken } from "./manager.ts";
 import { type JupyterSession, Sessions } from "./sessions.ts";
-import { ChannelsServer } from "./websocket.ts";
+import { ChannelsServer, type LiveChannel } from "./websocket.ts";
 
 export interface KernelsOptions {
   log: Logger;
@@ -73,7 +73,11 @@ export interface Kernels {
     head: Buffer,
     kernelId: string,
     canSend: boolean,
+    /** Attached to the socket for revocation checks (see `channelConnections`). */
+    grant?: unknown,
   ): boolean;
+  /** Every open channels socket, with the grant it was opened under. */
+  channelConnections(): LiveChannel[];
 
   sessions: {
     list(): JupyterSession[];
@@ -195,12 +199,13 @@ export function createKernels(o: KernelsOptions): Kernels {
       return info(k);
     },
     shutdown: (id) => manager.shutdown(id),
-    handleChannelsUpgrade(req, socket, head, kernelId, canSend) {
+    handleChannelsUpgrade(req, socket, head, kernelId, canSend, grant) {
       const k = manager.get(kernelId);
       if (!k) return false;
-      channels.handleUpgrade(req, socket, head, k, canSend);
+      channels.handleUpgrade(req, socket, head, k, canSend, grant);
       return true;
     },
+    channelConnections: () => channels.connections(),
     sessions,
     notebooks: {
       status: (notebookId) => {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { credentialsOf, notebookRole, resolveIdentity } from "@tandem/api";
 import { type Access, CloseCode, type Collab, isShareToken, type Refusal } from "@tandem/collab";
 import type { Db } from "@tandem/db";
+import type { LiveAccess } from "./live-access.ts";
 import { decodeSegment, headersOf, sameOrigin, type UpgradeHandler } from "./upgrade.ts";
 
 const PATH = /^\/collab\/([^/?]+)\/?$/;
@@ -12,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * link's token as `?share=` or `?token=`) and hands the socket to collab with the access found.
  * Refusals are close codes after the upgrade, since browsers cannot read an upgrade's HTTP status.
  */
-export function collabUpgrade(db: Db, collab: Collab): UpgradeHandler {
+export function collabUpgrade(db: Db, collab: Collab, live: LiveAccess): UpgradeHandler {
   return async (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
@@ -21,7 +22,7 @@ export function collabUpgrade(db: Db, collab: Collab): UpgradeHandler {
     const access =
       notebookId === null
         ? { code: CloseCode.notFound, reason: "Notebook not found" }
-        : await authorize(db, collab, notebookId, url, req);
+        : await authorize(db, collab, live, notebookId, url, req);
     collab.handleUpgrade(req, socket, head, access);
     return true;
   };
@@ -30,6 +31,7 @@ export function collabUpgrade(db: Db, collab: Collab): UpgradeHandler {
 async function authorize(
   db: Db,
   collab: Collab,
+  live: LiveAccess,
   notebookId: string,
   url: URL,
   req: IncomingMessage,
@@ -66,5 +68,9 @@ async function authorize(
   }
   const role = await notebookRole(db, who, notebookId);
   if (!role) return { code: CloseCode.notFound, reason: "Notebook not found" };
-  return { notebookId, readOnly: role === "viewer", user: { id: who.user.id, name: who.user.name } };
+  // Kept with the socket: revoking this credential or membership closes or narrows it at once.
+  return live.grantCollab(
+    { notebookId, readOnly: role === "viewer", user: { id: who.user.id, name: who.user.name } },
+    who,
+  );
 }

@@ -1,6 +1,7 @@
 import { credentialsOf, kernelRole, resolveIdentity } from "@tandem/api";
 import type { Db } from "@tandem/db";
 import type { Kernels } from "@tandem/kernels";
+import type { LiveAccess } from "./live-access.ts";
 import { decodeSegment, headersOf, refuseUpgrade, sameOrigin, type UpgradeHandler } from "./upgrade.ts";
 
 const PATH = /^\/api\/kernels\/([^/?]+)\/channels\/?$/;
@@ -9,7 +10,7 @@ const PATH = /^\/api\/kernels\/([^/?]+)\/channels\/?$/;
  * `GET /api/kernels/:id/channels` (Jupyter Server's kernel WebSocket): token or cookie auth;
  * editors may send, viewers of a notebook's kernel may only watch.
  */
-export function kernelsUpgrade(db: Db, kernels: Kernels): UpgradeHandler {
+export function kernelsUpgrade(db: Db, kernels: Kernels, live: LiveAccess): UpgradeHandler {
   return async (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
@@ -32,7 +33,7 @@ export function kernelsUpgrade(db: Db, kernels: Kernels): UpgradeHandler {
       refuseUpgrade(socket, 404, "Kernel not found");
       return true;
     }
-    if (!kernels.handleChannelsUpgrade(req, socket, head, kernel.id, role !== "viewer")) {
+    if (!kernels.handleChannelsUpgrade(req, socket, head, kernel.id, role !== "viewer", live.grantKernel(who))) {
       refuseUpgrade(socket, 404, "Kernel not found");
     }
     return true;

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
  * API or share tokens. Every log line passes through this before it is written, whatever logged it.
  */
 const QUERY_SECRET = /([?&;](?:token|share|access_token|password|secret)=)[^&\s"'#\\]*/gi;
-const BARE_TOKEN = /\btdms?_[A-Za-z0-9_-]{8,}/g;
+const BARE_TOKEN = /\btd(?:m|ms|s)_[A-Za-z0-9_-]{8,}/g;
 
 export function redactSecrets(text: string): string {
   return text.replace(QUERY_SECRET, "$1[redacted]").replace(BARE_TOKEN, "[redacted-token]");

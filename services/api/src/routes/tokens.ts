@@ -51,7 +51,7 @@ function requireTokenManager(c: Parameters<typeof requireIdentity>[0]) {
   return who;
 }
 
-export function tokenRoutes({ db }: ApiDeps) {
+export function tokenRoutes({ db, accessEvents }: ApiDeps) {
   return router()
     .openapi(list, async (c) => {
       const who = requireTokenManager(c);
@@ -66,7 +66,9 @@ export function tokenRoutes({ db }: ApiDeps) {
     })
     .openapi(revoke, async (c) => {
       const who = requireTokenManager(c);
-      if (!(await revokeToken(db, who.user.id, c.req.valid("param").id))) throw notFound("Token");
+      const tokenId = c.req.valid("param").id;
+      if (!(await revokeToken(db, who.user.id, tokenId))) throw notFound("Token");
+      await accessEvents.emit({ type: "token-revoked", tokenId, userId: who.user.id });
       return c.body(null, 204);
     });
 }
