@@ -7,7 +7,7 @@ import { type Browser, type BrowserContext, chromium } from "playwright-core";
 export const CHROMIUM = process.env.TANDEM_CHROMIUM ?? "/usr/bin/chromium";
 export const WEB_DIST = join(repoRoot, "apps/web/dist");
 
-/** Builds apps/web when its dist is missing or stale (the same check `npm start` makes). */
+/** Builds apps/web when its dist is missing or stale (the same check `npm start` makes); the e2e global setup calls it. */
 export function ensureWebBuilt(): void {
   execFileSync(process.execPath, [join(repoRoot, "apps/web/scripts/build-if-stale.mjs")], { stdio: "inherit" });
   if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error(`the web app did not build into ${WEB_DIST}`);

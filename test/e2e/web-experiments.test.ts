@@ -1,7 +1,7 @@
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
 
 const M = "/api/2.0/mlflow";
 let server: TestServer;
@@ -11,7 +11,6 @@ let projectId: string;
 let experimentId: string;
 
 beforeAll(async () => {
-  ensureWebBuilt();
   server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST } });
   browser = await launchChromium();
   owner = await createUser(server.http, "exp");

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
 
 let server: TestServer;
 let browser: Browser;
@@ -11,7 +11,6 @@ let bob: TestUser;
 let projectId: string;
 
 beforeAll(async () => {
-  ensureWebBuilt();
   server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST } });
   browser = await launchChromium();
   alice = await createUser(server.http, "alice");

@@ -8,7 +8,7 @@ import {
 } from "@tandem/testkit";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
 
 let server: TestServer;
 let browser: Browser;
@@ -48,7 +48,6 @@ const PARAMETERISED = {
 };
 
 beforeAll(async () => {
-  ensureWebBuilt();
   specs = await pythonKernelspecs();
   server = await startTestServer({
     env: { TANDEM_WEB_DIST: WEB_DIST, TANDEM_RUN_LEASE_MS: "3000", ...specs.env },

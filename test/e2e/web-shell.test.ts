@@ -1,13 +1,12 @@
 import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureWebBuilt, launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
 
 let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureWebBuilt();
   server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST } });
   browser = await launchChromium();
 }, 180_000);

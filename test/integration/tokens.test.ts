@@ -1,10 +1,15 @@
 import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "./collab-clients.ts";
 
 let server: TestServer;
+// The server's clock: a test moves it past an expiry instead of waiting for one.
+let skew = 0;
+const clock = () => new Date(Date.now() + skew);
+
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ clock });
 });
 afterAll(() => server?.close());
 
@@ -59,23 +64,30 @@ describe("personal API tokens", () => {
     const user = await createUser(server.http, "exp");
     const past = await user.client.post("/api/tokens", { name: "old", expiresAt: "2001-01-01T00:00:00Z" });
     expect(past.status).toBe(400);
-    const soon = await user.client.post("/api/tokens", {
-      name: "soon",
-      expiresAt: new Date(Date.now() + 1500).toISOString(),
-    });
+    const expiresAt = new Date(clock().getTime() + 60 * 60_000);
+    const soon = await user.client.post("/api/tokens", { name: "soon", expiresAt: expiresAt.toISOString() });
     expect(soon.status).toBe(201);
     const client = server.http.as({ token: soon.body.token });
     expect((await client.get("/api/me")).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 2000));
-    expect((await client.get("/api/me")).status).toBe(401);
+    skew += 60 * 60_000 + 1000; // an hour later, on the server's clock
+    try {
+      const res = await client.get("/api/me");
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe("unauthenticated");
+      // A token without expiry still works (the clock moved, not the rules).
+      expect((await user.client.get("/api/me")).status).toBe(200);
+    } finally {
+      skew = 0;
+    }
   });
 
   it("records when a token was last used", async () => {
     const user = await createUser(server.http, "used");
     await user.client.get("/api/me");
-    await new Promise((r) => setTimeout(r, 200));
-    const [token] = (await user.client.get("/api/tokens")).body;
-    expect(token.lastUsedAt).not.toBeNull();
+    // Written off the request's path: poll for it rather than sleep.
+    const lastUsed = async () => (await user.client.get("/api/tokens")).body[0].lastUsedAt;
+    await until(async () => (await lastUsed()) !== null, "the token's last use to be recorded");
+    expect(new Date(await lastUsed()).getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it("answers 401 with the error shape for an unknown token", async () => {

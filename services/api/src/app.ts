@@ -60,7 +60,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   // Identity is resolved on every request (never cached), so a revoked token fails at once.
   app.use("/api/*", async (c, next) => {
     const creds = credentialsOf(c.req.raw.headers, c.req.url);
-    const who = await resolveIdentity(db, creds);
+    const who = await resolveIdentity(db, creds, deps.clock?.());
     if (!who && bearerOf(creds)) throw unauthenticated("The API token is invalid, expired or revoked");
     // Cookies ride along on cross-site requests; a state change by cookie must come from our origin.
     if (who?.via === "session" && !SAFE_METHODS.has(c.req.method)) {

@@ -41,6 +41,8 @@ export interface ApiDeps {
   scheduler: Scheduler;
   /** Where revocations and role changes are announced, for open WebSockets to follow. */
   accessEvents: AccessEvents;
+  /** What time it is, for expiries (tests inject a clock to reach one without waiting). */
+  clock?: () => Date;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

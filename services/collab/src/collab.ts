@@ -25,6 +25,8 @@ export interface CollabOptions {
   compactEvery?: number;
   /** Interval of WebSocket pings that find dead connections (ms). */
   pingIntervalMs?: number;
+  /** What time it is, for share links' expiry (tests inject one). */
+  clock?: () => Date;
 }
 
 /** A held room: `doc` is the live document (after a replace, the new one: don't cache it). */
@@ -93,7 +95,8 @@ export function createCollab(options: CollabOptions): Collab {
   const idleUnloadMs = options.idleUnloadMs ?? 30_000;
   const store = new DocumentStore(db);
   const versions = new Versions(db);
-  const links = new ShareLinks(db);
+  const clock = options.clock ?? (() => new Date());
+  const links = new ShareLinks(db, clock);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 32 * 1024 * 1024 });
   const rooms = new Map<string, Promise<Room>>();
   const live = new Set<LiveConnection>();
@@ -248,7 +251,7 @@ export function createCollab(options: CollabOptions): Collab {
       room(access.notebookId).then(
         (r) => {
           if (ws.readyState !== ws.OPEN) return maybeUnload(r);
-          conn = new Connection(ws, access, r, log);
+          conn = new Connection(ws, access, r, log, clock);
           conn.start();
           for (const bytes of early.splice(0)) conn.handle(bytes);
         },

@@ -42,6 +42,9 @@ class ProtocolError extends Error {
   }
 }
 
+/** How often an open share-link connection reads the clock again before its expiry (ms). */
+export const EXPIRY_RECHECK_MS = 60_000;
+
 /** One client socket in a room, speaking the y-websocket protocol. */
 export class Connection {
   readonly awarenessIds = new Set<number>();
@@ -58,6 +61,7 @@ export class Connection {
     readonly access: Access,
     readonly room: Room,
     private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Joins the room: the first messages of the y-websocket handshake. */
@@ -68,14 +72,19 @@ export class Connection {
     const states = [...this.room.awareness.getStates().keys()];
     if (states.length)
       this.send(awarenessMessage(awarenessProtocol.encodeAwarenessUpdate(this.room.awareness, states)));
+    this.checkExpiry();
+  }
+
+  /**
+   * Closes the connection when its share link expires. The clock is read again at least once a
+   * minute, so a moved clock (an injected one, or the system's) is followed.
+   */
+  private checkExpiry() {
     const expiresAt = this.access.expiresAt?.getTime();
-    if (expiresAt !== undefined) {
-      const ms = expiresAt - Date.now();
-      if (ms <= 0) return this.close(CloseCode.forbidden, "The share link has expired");
-      // (setTimeout holds at most ~24.8 days; later expiries are caught on the next connect.)
-      if (ms < 2 ** 31 - 1)
-        this.expiryTimer = setTimeout(() => this.close(CloseCode.forbidden, "The share link has expired"), ms);
-    }
+    if (expiresAt === undefined || this.closed) return;
+    const ms = expiresAt - this.now().getTime();
+    if (ms <= 0) return this.close(CloseCode.forbidden, "The share link has expired");
+    this.expiryTimer = setTimeout(() => this.checkExpiry(), Math.min(ms, EXPIRY_RECHECK_MS));
   }
 
   send(message: Uint8Array) {

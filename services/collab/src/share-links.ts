@@ -15,7 +15,11 @@ export function isShareToken(token: string | null | undefined): token is string 
 
 /** Read-only share links: only the token's hash is stored; the token is shown once. */
 export class ShareLinks {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** What time it is (tests inject a clock to reach an expiry without waiting for it). */
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async create(
     notebookId: string,
@@ -67,7 +71,7 @@ export class ShareLinks {
         and(
           eq(shareLinks.tokenHash, digest(token)),
           isNull(shareLinks.revokedAt),
-          or(isNull(shareLinks.expiresAt), gt(shareLinks.expiresAt, new Date())),
+          or(isNull(shareLinks.expiresAt), gt(shareLinks.expiresAt, this.now())),
         ),
       )
       .limit(1);

@@ -48,7 +48,7 @@ export interface TandemServer {
 export interface StartOptions {
   /** Where structured logs go (default: stdout). */
   logStream?: NodeJS.WritableStream;
-  /** The scheduler's clock (tests move it to fire cron schedules). */
+  /** What time it is: cron fire times, token, session and share-link expiry (tests move it). */
   clock?: () => Date;
 }
 
@@ -82,7 +82,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log: log.child({ area: "envs" }),
   });
 
+  const clock = options.clock ?? (() => new Date());
   const collab = createCollab({
+    clock,
     db: database.db,
     log: log.child({ service: "collab" }),
     maxMessageBytes: config.collabMaxMessageBytes,
@@ -172,6 +174,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tracking,
     scheduler,
     accessEvents,
+    clock,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -185,8 +188,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log });
   const upgrades: UpgradeHandler[] = [
-    collabUpgrade(database.db, collab, live),
-    kernelsUpgrade(database.db, kernels, live),
+    collabUpgrade(database.db, collab, live, clock),
+    kernelsUpgrade(database.db, kernels, live, clock),
   ];
   const server = createAdaptorServer({ fetch: app.fetch });
   // No Nagle: small kernel and sync messages must not wait for a delayed ACK.

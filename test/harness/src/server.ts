@@ -18,7 +18,7 @@ export interface TestServerOptions {
   process?: boolean;
   /** Reuse a database (e.g. to restart on the same data); otherwise a fresh one is made. */
   database?: TestDatabase;
-  /** The scheduler's clock, so a test can move time to fire cron schedules (in-process mode only). */
+  /** The server's clock, so a test can move time to fire cron schedules or reach an expiry (in-process mode only). */
   clock?: () => Date;
   /** Where the server's log lines go (in-process mode only; default stderr), for tests that read the log. */
   logStream?: NodeJS.WritableStream;

@@ -51,11 +51,11 @@ export function cookieValue(cookieHeader: string | null | undefined, name: strin
 }
 
 /** Resolves who is asking, or null. Used by REST middleware and every WebSocket upgrade. */
-export async function resolveIdentity(db: Db, creds: Credentials): Promise<Identity | null> {
+export async function resolveIdentity(db: Db, creds: Credentials, now = new Date()): Promise<Identity | null> {
   const bearer = bearerOf(creds);
-  if (bearer) return identityFromToken(db, bearer);
+  if (bearer) return identityFromToken(db, bearer, now);
   const session = cookieValue(creds.cookie, SESSION_COOKIE);
-  if (session) return identityFromSession(db, session);
+  if (session) return identityFromSession(db, session, now);
   return null;
 }
 
@@ -66,8 +66,7 @@ const userColumns = {
   isAdmin: schema.users.isAdmin,
 };
 
-async function identityFromToken(db: Db, secret: string): Promise<Identity | null> {
-  const now = new Date();
+async function identityFromToken(db: Db, secret: string, now: Date): Promise<Identity | null> {
   const [row] = await db
     .select({ user: userColumns, tokenId: schema.apiTokens.id, projectId: schema.apiTokens.projectId })
     .from(schema.apiTokens)
@@ -105,13 +104,13 @@ function noteTokenUse(db: Db, tokenId: string, now: Date) {
     .catch(() => lastUseWritten.delete(tokenId));
 }
 
-async function identityFromSession(db: Db, secret: string): Promise<Identity | null> {
+async function identityFromSession(db: Db, secret: string, now: Date): Promise<Identity | null> {
   const sessionId = digest(secret);
   const [row] = await db
     .select({ user: userColumns })
     .from(schema.sessions)
     .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
-    .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, new Date())))
+    .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, now)))
     .limit(1);
   return row ? { user: row.user, via: "session", projectScope: null, sessionId } : null;
 }

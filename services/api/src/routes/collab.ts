@@ -138,7 +138,7 @@ const toVersion = (v: {
   createdAt: v.createdAt.toISOString(),
 });
 
-export function collabRoutes({ db, collab }: ApiDeps) {
+export function collabRoutes({ db, collab, clock = () => new Date() }: ApiDeps) {
   return router()
     .openapi(importNotebook, async (c) => {
       const who = requireIdentity(c);
@@ -175,7 +175,7 @@ export function collabRoutes({ db, collab }: ApiDeps) {
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
       const { expiresAt } = c.req.valid("json");
       const expiry = expiresAt ? new Date(expiresAt) : null;
-      if (expiry && expiry.getTime() <= Date.now()) throw badRequest("expiresAt: must be in the future");
+      if (expiry && expiry.getTime() <= clock().getTime()) throw badRequest("expiresAt: must be in the future");
       const { link, token } = await collab.shareLinks.create(notebook.id, who.user.id, expiry);
       const url = `${new URL(c.req.url).origin}/s/${encodeURIComponent(token)}`;
       return c.json({ ...toShareLink(link), token, url }, 201);

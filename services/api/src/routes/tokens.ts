@@ -51,7 +51,7 @@ function requireTokenManager(c: Parameters<typeof requireIdentity>[0]) {
   return who;
 }
 
-export function tokenRoutes({ db, accessEvents }: ApiDeps) {
+export function tokenRoutes({ db, accessEvents, clock = () => new Date() }: ApiDeps) {
   return router()
     .openapi(list, async (c) => {
       const who = requireTokenManager(c);
@@ -61,7 +61,7 @@ export function tokenRoutes({ db, accessEvents }: ApiDeps) {
       const who = requireTokenManager(c);
       const body = c.req.valid("json");
       const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest("expiresAt: must be in the future");
+      if (expiresAt && expiresAt.getTime() <= clock().getTime()) throw badRequest("expiresAt: must be in the future");
       return c.json(await createToken(db, { userId: who.user.id, name: body.name, expiresAt }), 201);
     })
     .openapi(revoke, async (c) => {
