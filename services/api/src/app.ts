@@ -19,6 +19,7 @@ import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
 import { mlflowRoutes } from "./routes/mlflow.ts";
 import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
@@ -102,6 +103,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     notebookKernelRoutes(deps),
     experimentRoutes(deps),
     runRoutes(deps),
+    modelRoutes(deps),
     jobRoutes(deps),
   ]) {
     api.route("/", routes);
