@@ -129,7 +129,7 @@ describe("the stock MLflow client", () => {
 import json, mlflow
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
-mlflow.sklearn.autolog(log_models=False)
+mlflow.sklearn.autolog()
 X, y = load_iris(return_X_y=True)
 with mlflow.start_run() as run:
     LogisticRegression(max_iter=300, C=0.5).fit(X, y)

@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { bearerOf, credentialsOf, resolveIdentity } from "./auth/identity.ts";
 import { type ApiDeps, type AppEnv, router } from "./context.ts";
 import { ApiError, forbidden, unauthenticated } from "./errors.ts";
+import { jsonDepthLimit } from "./json-depth.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -39,6 +40,15 @@ function schedulerError(err: SchedulerError) {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** An Origin header's host; `null` (sandboxed frames, file: pages) and junk have none, so never match. */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The REST API as one Hono app: `/api/*`, `/login`. The server mounts it and adds the web app
  * and WebSocket upgrades around it.
@@ -59,6 +69,8 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
 
+  app.use("/api/*", jsonDepthLimit());
+
   // Identity is resolved on every request (never cached), so a revoked token fails at once.
   app.use("/api/*", async (c, next) => {
     const creds = credentialsOf(c.req.raw.headers, c.req.url);
@@ -68,7 +80,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     if (who?.via === "session" && !SAFE_METHODS.has(c.req.method)) {
       const origin = c.req.header("origin");
       const host = c.req.header("host");
-      if (c.req.header("sec-fetch-site") === "cross-site" || (origin && host && new URL(origin).host !== host)) {
+      if (c.req.header("sec-fetch-site") === "cross-site" || (origin && host && hostOf(origin) !== host)) {
         throw forbidden("Cross-site request refused");
       }
     }

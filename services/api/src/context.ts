@@ -8,6 +8,7 @@ import type { Scheduler } from "@tandem/scheduler";
 import type { Tracking } from "@tandem/tracking";
 import type { Context } from "hono";
 import type { Logger } from "pino";
+import type { AccessEvents } from "./access-events.ts";
 import type { Identity } from "./auth/identity.ts";
 import { unauthenticated } from "./errors.ts";
 
@@ -37,6 +38,8 @@ export interface ApiDeps {
   tracking: Tracking;
   /** Headless and scheduled runs, job definitions. */
   scheduler: Scheduler;
+  /** Where revocations and role changes are announced, for open WebSockets to follow. */
+  accessEvents: AccessEvents;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

@@ -41,6 +41,14 @@ export interface Refusal {
   reason: string;
 }
 
+/** An open collab socket, for following revocations: what it was granted, and how to narrow or end it. */
+export interface LiveConnection {
+  readonly access: Access;
+  close(code: number, reason: string): void;
+  /** From now on the socket's document updates are refused (a downgrade to viewer). */
+  makeReadOnly(): void;
+}
+
 export interface Collab {
   /**
    * The room's live server-side document. Edits made with doc.transact(fn, origin) are persisted
@@ -50,6 +58,8 @@ export interface Collab {
   open(notebookId: string): Promise<DocHandle>;
   /** Takes an authenticated WebSocket upgrade for `/collab/:notebookId` (or refuses it with a close code). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, access: Access | Refusal): void;
+  /** Every open socket (loading rooms included). */
+  connections(): LiveConnection[];
   /** Creates a notebook's document: empty, or imported from .ipynb JSON (throws InvalidNotebookError). */
   createDocument(notebookId: string, ipynb?: unknown): Promise<void>;
   /** The notebook as nbformat 4.5 JSON, validated. */
@@ -85,6 +95,7 @@ export function createCollab(options: CollabOptions): Collab {
   const links = new ShareLinks(db);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 32 * 1024 * 1024 });
   const rooms = new Map<string, Promise<Room>>();
+  const live = new Set<LiveConnection>();
   const unloading = new Map<string, Promise<void>>();
   let closing = false;
 
@@ -200,6 +211,14 @@ export function createCollab(options: CollabOptions): Collab {
       // Frames that arrive while the room loads are kept in order.
       const early: Uint8Array[] = [];
       let conn: Connection | undefined;
+      const entry: LiveConnection = {
+        access,
+        close: (code, reason) => (conn ? conn.close(code, reason) : ws.close(code, reason)),
+        makeReadOnly: () => {
+          access.readOnly = true;
+        },
+      };
+      live.add(entry);
       let alive = true;
       ws.on("pong", () => {
         alive = true;
@@ -218,6 +237,7 @@ export function createCollab(options: CollabOptions): Collab {
       });
       ws.on("error", (err) => log.debug({ err }, "collab socket error"));
       ws.on("close", () => {
+        live.delete(entry);
         clearInterval(ping);
         if (conn) {
           conn.detach();
@@ -260,6 +280,7 @@ export function createCollab(options: CollabOptions): Collab {
   return {
     open,
     handleUpgrade,
+    connections: () => [...live],
     createDocument,
     exportNotebook: (notebookId) => withDoc(notebookId, (doc) => exportNbformat(doc)),
     replaceDocument: async (notebookId, ipynb) => replaceWith(notebookId, nbformatToUpdate(ipynb)),

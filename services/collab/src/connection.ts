@@ -45,6 +45,8 @@ class ProtocolError extends Error {
 /** One client socket in a room, speaking the y-websocket protocol. */
 export class Connection {
   readonly awarenessIds = new Set<number>();
+  /** Awareness client ids this connection announced first: only it may update or remove them. */
+  readonly announced = new Set<number>();
   /** Whether the client's history was checked against the room's epoch. */
   private checked = false;
   private deniedOnce = false;
@@ -190,6 +192,16 @@ export class Connection {
     } catch {
       throw new ProtocolError(CloseCode.malformed, "Malformed awareness update");
     }
+    // A client id belongs to the connection that announced it first; updates for anyone else's are dropped.
+    const others = [...this.room.connections].filter((c) => c !== this);
+    entries = entries.filter((e) => {
+      if (this.announced.has(e.clientId)) return true;
+      if (e.clientId === this.room.awareness.clientID) return false;
+      if (others.some((c) => c.announced.has(e.clientId))) return false;
+      this.announced.add(e.clientId);
+      return true;
+    });
+    if (!entries.length) return;
     const stamped = stampAwareness(entries, {
       key: this.access.user.id ?? this.access.shareLinkId ?? "anonymous",
       name: this.access.user.name,

@@ -9,6 +9,7 @@ export { checkDriver, minimumDriverFor } from "./gpu/cuda.ts";
 export { NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, readGpuInventory } from "./gpu/inventory.ts";
 export { type EnvironmentKernelspec, environmentKernelspec, kernelspecName } from "./kernelspec.ts";
 export { type KernelLaunch, prepareKernelLaunch } from "./launch.ts";
+export { localRequirementReason, localSourceReason } from "./local-sources.ts";
 export { type Lock, lockIdentity, parseCompiled, renderRequirements } from "./lock.ts";
 export { findPython, type Interpreter } from "./python.ts";
 export { EnvironmentService, type EnvironmentServiceOptions } from "./service.ts";

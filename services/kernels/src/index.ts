@@ -1,20 +1,20 @@
 export type { Completion, Inspection } from "./assist.ts";
 export { kernelBaseEnv } from "./environment.ts";
-export {
-  type CellSelection,
-  type ExecuteRequest,
-  type ExecutionListener,
-  type ExecutionRecord,
-  KERNEL_MAP,
-  KernelDeadError,
-  NoKernelError,
-  NotebookBusyError,
-  type OpenDoc,
-  UnknownCellError,
-} from "./executor.ts";
+export { KERNEL_MAP } from "./executor/document.ts";
+export { KernelDeadError, NoKernelError, NotebookBusyError, UnknownCellError } from "./executor/errors.ts";
+export type {
+  CellOutcome,
+  CellSelection,
+  ExecuteRequest,
+  ExecutionListener,
+  ExecutionRecord,
+  OpenDoc,
+  QueuedCell,
+} from "./executor/types.ts";
 export type { KernelState } from "./kernel.ts";
 export { createKernels, type KernelInfo, type Kernels, type KernelsOptions } from "./kernels.ts";
 export type { KernelSpec, KernelspecSource } from "./kernelspecs.ts";
 export type { LaunchContext, LaunchContribution, PrepareLaunch } from "./launch.ts";
 export { type KernelOwner, type MintToken, NoSuchKernelspec } from "./manager.ts";
 export type { JupyterSession } from "./sessions.ts";
+export type { LiveChannel } from "./websocket.ts";

@@ -2,13 +2,14 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
-import { type ExecuteRequest, type ExecutionListener, Executor, type OpenDoc } from "./executor.ts";
+import { Executor } from "./executor/executor.ts";
+import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
 import type { PrepareLaunch } from "./launch.ts";
 import { KernelManager, type KernelOwner, type MintToken } from "./manager.ts";
 import { type JupyterSession, Sessions } from "./sessions.ts";
-import { ChannelsServer } from "./websocket.ts";
+import { ChannelsServer, type LiveChannel } from "./websocket.ts";
 
 export interface KernelsOptions {
   log: Logger;
@@ -72,7 +73,11 @@ export interface Kernels {
     head: Buffer,
     kernelId: string,
     canSend: boolean,
+    /** Attached to the socket for revocation checks (see `channelConnections`). */
+    grant?: unknown,
   ): boolean;
+  /** Every open channels socket, with the grant it was opened under. */
+  channelConnections(): LiveChannel[];
 
   sessions: {
     list(): JupyterSession[];
@@ -91,7 +96,8 @@ export interface Kernels {
       queued: string[];
     };
     start(notebookId: string, owner: KernelOwner, specName?: string): Promise<KernelInfo>;
-    execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<string[]>;
+    /** Queues cells; each queued cell comes with the promise of its outcome (ok, error, cancelled). */
+    execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]>;
     interrupt(notebookId: string): Promise<void>;
     restart(notebookId: string, owner: KernelOwner, runAll?: boolean): Promise<KernelInfo>;
     shutdown(notebookId: string): Promise<boolean>;
@@ -201,12 +207,13 @@ export function createKernels(o: KernelsOptions): Kernels {
       return info(k);
     },
     shutdown: (id) => manager.shutdown(id),
-    handleChannelsUpgrade(req, socket, head, kernelId, canSend) {
+    handleChannelsUpgrade(req, socket, head, kernelId, canSend, grant) {
       const k = manager.get(kernelId);
       if (!k) return false;
-      channels.handleUpgrade(req, socket, head, k, canSend);
+      channels.handleUpgrade(req, socket, head, k, canSend, grant);
       return true;
     },
+    channelConnections: () => channels.connections(),
     sessions,
     notebooks: {
       status: (notebookId) => {

@@ -35,6 +35,16 @@ export function deserializeV1(data: Buffer): { channel: string; parts: Buffer[] 
   return { channel, parts };
 }
 
+/** An open channels socket, for following revocations: who opened it (opaque here), and how to narrow or end it. */
+export interface LiveChannel {
+  readonly kernelId: string;
+  /** What the server attached when it authorized the upgrade. */
+  readonly grant: unknown;
+  close(code: number, reason: string): void;
+  /** Watch-only from now on (a downgrade to viewer). */
+  stopSending(): void;
+}
+
 interface Conn {
   ws: WebSocket;
   v1: boolean;
@@ -168,8 +178,14 @@ export class ChannelsServer {
     handleProtocols: (protocols) => (protocols.has(V1_PROTOCOL) ? V1_PROTOCOL : false),
   });
   private readonly bridges = new Map<Kernel, KernelBridge>();
+  private readonly live = new Set<LiveChannel>();
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, kernel: Kernel, canSend: boolean) {
+  /** Every open channels socket. */
+  connections(): LiveChannel[] {
+    return [...this.live];
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, kernel: Kernel, canSend: boolean, grant?: unknown) {
     (socket as Duplex & { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       let bridge = this.bridges.get(kernel);
@@ -178,11 +194,21 @@ export class ChannelsServer {
         this.bridges.set(kernel, bridge);
       }
       const conn: Conn = { ws, v1: ws.protocol === V1_PROTOCOL, canSend };
+      const entry: LiveChannel = {
+        kernelId: kernel.id,
+        grant,
+        close: (code, reason) => ws.close(code, reason),
+        stopSending: () => {
+          conn.canSend = false;
+        },
+      };
+      this.live.add(entry);
       bridge.conns.add(conn);
       kernel.connections = bridge.conns.size;
       const b = bridge;
       ws.on("message", (data, isBinary) => b.fromClient(conn, data, isBinary));
       ws.on("close", () => {
+        this.live.delete(entry);
         b.remove(conn);
         kernel.connections = b.conns.size;
         if (!b.conns.size) {

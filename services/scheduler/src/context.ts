@@ -1,7 +1,7 @@
 import type { Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
-import type { ExecutionRecord, Kernels } from "@tandem/kernels";
+import type { Kernels } from "@tandem/kernels";
 import type { Tracking } from "@tandem/tracking";
 import type { Logger } from "pino";
 
@@ -26,28 +26,4 @@ export interface SchedulerTimings {
   tickMaxMs: number;
   /** A fire time this late still counts as on time (not "missed") for the catch-up policy. */
   graceMs: number;
-}
-
-/** Waits for the kernel gateway's record of one cell's run. */
-export class CellWaiters {
-  private readonly waiting = new Map<string, (r: ExecutionRecord) => void>();
-
-  constructor(kernels: Kernels) {
-    kernels.onExecution((record) => {
-      const key = `${record.notebookId}/${record.cellId}`;
-      const resolve = this.waiting.get(key);
-      this.waiting.delete(key);
-      resolve?.(record);
-    });
-  }
-
-  wait(documentId: string, cellId: string): { done: Promise<ExecutionRecord>; cancel(): void } {
-    const key = `${documentId}/${cellId}`;
-    let cancel = () => {};
-    const done = new Promise<ExecutionRecord>((resolve) => {
-      this.waiting.set(key, resolve);
-      cancel = () => this.waiting.delete(key);
-    });
-    return { done, cancel };
-  }
 }

@@ -1,10 +1,10 @@
 import { schema } from "@tandem/db";
 import { kernelspecName } from "@tandem/envs";
-import type { KernelOwner } from "@tandem/kernels";
-import { cellOutputs, type Nbformat } from "@tandem/notebook";
+import type { CellOutcome, KernelOwner, QueuedCell } from "@tandem/kernels";
+import type { Nbformat } from "@tandem/notebook";
 import type { CellRun, RunError, RunErrorCode } from "@tandem/protocol";
 import { and, eq } from "drizzle-orm";
-import type { CellWaiters, SchedulerDeps } from "./context.ts";
+import type { SchedulerDeps } from "./context.ts";
 import { injectParameters, parameterProblems } from "./parameters.ts";
 import { logLine, type RunRow, type RunSet, updateHeld } from "./queue.ts";
 
@@ -80,7 +80,6 @@ export class RunExecution {
 
   constructor(
     private readonly d: SchedulerDeps,
-    private readonly waiters: CellWaiters,
     private run: RunRow,
     private readonly worker: string,
     readonly control: RunControl,
@@ -296,19 +295,6 @@ export class RunExecution {
     await this.write({ cells: this.cells });
   }
 
-  /** The error a failed cell shows, as one line. */
-  private async cellError(cellId: string): Promise<string> {
-    const handle = await this.d.collab.open(this.documentId);
-    try {
-      const error = cellOutputs(handle.doc, cellId).find((o) => o.output_type === "error") as
-        | { ename?: string; evalue?: string }
-        | undefined;
-      return error ? `${error.ename}: ${error.evalue}` : "The cell failed";
-    } finally {
-      handle.release();
-    }
-  }
-
   /** Runs code cells one at a time, so each is timed, recorded, and a stop lands between or inside one. */
   private async runCells(): Promise<Outcome> {
     let firstError: RunError | null = null;
@@ -317,26 +303,28 @@ export class RunExecution {
       const cellId = this.cells[i]!.cellId;
       const started = this.d.clock();
       await this.setCell(i, { status: "running", startedAt: started.toISOString() });
-      const waiter = this.waiters.wait(this.documentId, cellId);
+      let queued: QueuedCell | undefined;
       try {
-        await this.d.kernels.notebooks.execute(this.documentId, this.owner, { cells: [cellId], allowStdin: false });
+        [queued] = await this.d.kernels.notebooks.execute(this.documentId, this.owner, {
+          cells: [cellId],
+          allowStdin: false,
+        });
       } catch (err) {
-        waiter.cancel();
         throw new RunFailure(
           "kernel_died",
           `The kernel could not run cell ${i + 1}: ${(err as Error).message}`,
           cellId,
         );
       }
-      let record = await Promise.race([waiter.done, this.control.stopped.then(() => null)]);
-      if (!record) {
+      const pending = queued?.outcome ?? Promise.resolve<CellOutcome>({ status: "cancelled", reason: "not queued" });
+      let outcome = await Promise.race([pending, this.control.stopped.then(() => null)]);
+      if (!outcome) {
         // Stopped mid-cell: interrupt it, and give the kernel a moment to say how the cell ended.
         await this.d.kernels.notebooks.interrupt(this.documentId).catch(() => {});
-        record = await Promise.race([waiter.done, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
-        waiter.cancel();
+        outcome = await Promise.race([pending, new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
       }
       const finished = this.d.clock();
-      const status = record ? record.status : "aborted";
+      const status = !outcome || outcome.status === "cancelled" ? "aborted" : outcome.status;
       await this.setCell(i, {
         status,
         finishedAt: finished.toISOString(),
@@ -345,7 +333,11 @@ export class RunExecution {
       if (this.control.reason) return this.stoppedOutcome(cellId);
       if (status !== "ok") {
         const alive = this.d.kernels.notebooks.status(this.documentId).kernel?.execution_state !== "dead";
-        const message = alive ? await this.cellError(cellId) : "The kernel died while running this cell";
+        const message = !alive
+          ? "The kernel died while running this cell"
+          : outcome?.status === "error" && outcome.ename
+            ? `${outcome.ename}: ${outcome.evalue}`
+            : "The cell failed";
         const error: RunError = {
           code: alive ? "cell_error" : "kernel_died",
           message: `Cell ${this.cells[i]!.index + 1}: ${message}`,

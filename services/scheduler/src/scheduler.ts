@@ -1,5 +1,5 @@
 import type { Job, NotebookRun } from "@tandem/protocol";
-import { CellWaiters, type SchedulerDeps, type SchedulerTimings } from "./context.ts";
+import type { SchedulerDeps, SchedulerTimings } from "./context.ts";
 import { parseSchedule, upcoming } from "./cron.ts";
 import { conflict, invalid } from "./errors.ts";
 import { Jobs } from "./jobs.ts";
@@ -24,9 +24,8 @@ const DEFAULT_TIMINGS: SchedulerTimings = { leaseMs: 30_000, pollMs: 1000, tickM
 export function createScheduler(o: SchedulerOptions) {
   const d: SchedulerDeps = { ...o, clock: o.clock ?? (() => new Date()) };
   const t: SchedulerTimings = { ...DEFAULT_TIMINGS, ...o.timings };
-  const waiters = new CellWaiters(o.kernels);
   const notifier = new Notifier(d, o.webhookRetryMs);
-  const worker = new Worker(d, t, waiters, notifier, o.workers ?? 2);
+  const worker = new Worker(d, t, notifier, o.workers ?? 2);
   const jobs = new Jobs(d, t.graceMs, () => worker.wake());
   let closed = false;
   let tickTimer: NodeJS.Timeout | undefined;

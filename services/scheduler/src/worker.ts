@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type Db, schema } from "@tandem/db";
 import { eq } from "drizzle-orm";
-import type { CellWaiters, SchedulerDeps, SchedulerTimings } from "./context.ts";
+import type { SchedulerDeps, SchedulerTimings } from "./context.ts";
 import { claimNext, expiredLeases, logLine, type RunRow, renewLease, updateHeld } from "./queue.ts";
 import { type Outcome, RunControl, RunExecution } from "./run-execution.ts";
 import type { Notifier } from "./webhooks.ts";
@@ -25,7 +25,6 @@ export class Worker {
   constructor(
     private readonly d: SchedulerDeps,
     private readonly t: SchedulerTimings,
-    private readonly waiters: CellWaiters,
     private readonly notifier: Notifier,
     private readonly concurrency: number,
   ) {}
@@ -81,7 +80,7 @@ export class Worker {
 
   private begin(row: RunRow, go: (x: RunExecution) => Promise<Outcome>) {
     const control = new RunControl();
-    const x = new RunExecution(this.d, this.waiters, row, this.id, control);
+    const x = new RunExecution(this.d, row, this.id, control);
     this.running.set(row.id, x);
     const heartbeat = setInterval(
       () => {

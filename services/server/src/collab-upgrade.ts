@@ -2,30 +2,27 @@ import type { IncomingMessage } from "node:http";
 import { credentialsOf, notebookRole, resolveIdentity } from "@tandem/api";
 import { type Access, CloseCode, type Collab, isShareToken, type Refusal } from "@tandem/collab";
 import type { Db } from "@tandem/db";
-import type { UpgradeHandler } from "./upgrade.ts";
+import type { LiveAccess } from "./live-access.ts";
+import { decodeSegment, headersOf, sameOrigin, type UpgradeHandler } from "./upgrade.ts";
 
 const PATH = /^\/collab\/([^/?]+)\/?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return headers;
-}
 
 /**
  * `GET /collab/:notebookId`: authenticates the upgrade (cookie, bearer/`?token=`, or a share
  * link's token as `?share=` or `?token=`) and hands the socket to collab with the access found.
  * Refusals are close codes after the upgrade, since browsers cannot read an upgrade's HTTP status.
  */
-export function collabUpgrade(db: Db, collab: Collab): UpgradeHandler {
+export function collabUpgrade(db: Db, collab: Collab, live: LiveAccess): UpgradeHandler {
   return async (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
     if (!match) return false;
-    const access = await authorize(db, collab, decodeURIComponent(match[1]!), url, req);
+    const notebookId = decodeSegment(match[1]!);
+    const access =
+      notebookId === null
+        ? { code: CloseCode.notFound, reason: "Notebook not found" }
+        : await authorize(db, collab, live, notebookId, url, req);
     collab.handleUpgrade(req, socket, head, access);
     return true;
   };
@@ -34,6 +31,7 @@ export function collabUpgrade(db: Db, collab: Collab): UpgradeHandler {
 async function authorize(
   db: Db,
   collab: Collab,
+  live: LiveAccess,
   notebookId: string,
   url: URL,
   req: IncomingMessage,
@@ -65,11 +63,14 @@ async function authorize(
     };
   }
   // A cookie rides along on any site's WebSocket; only our own pages may use it.
-  const origin = headers.get("origin");
-  if (who.via === "session" && origin && new URL(origin).host !== headers.get("host")) {
+  if (who.via === "session" && !sameOrigin(headers)) {
     return { code: CloseCode.forbidden, reason: "Cross-site WebSocket refused" };
   }
   const role = await notebookRole(db, who, notebookId);
   if (!role) return { code: CloseCode.notFound, reason: "Notebook not found" };
-  return { notebookId, readOnly: role === "viewer", user: { id: who.user.id, name: who.user.name } };
+  // Kept with the socket: revoking this credential or membership closes or narrows it at once.
+  return live.grantCollab(
+    { notebookId, readOnly: role === "viewer", user: { id: who.user.id, name: who.user.name } },
+    who,
+  );
 }

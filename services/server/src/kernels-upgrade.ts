@@ -1,24 +1,16 @@
-import type { IncomingMessage } from "node:http";
 import { credentialsOf, kernelRole, resolveIdentity } from "@tandem/api";
 import type { Db } from "@tandem/db";
 import type { Kernels } from "@tandem/kernels";
-import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
+import type { LiveAccess } from "./live-access.ts";
+import { decodeSegment, headersOf, refuseUpgrade, sameOrigin, type UpgradeHandler } from "./upgrade.ts";
 
 const PATH = /^\/api\/kernels\/([^/?]+)\/channels\/?$/;
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-  }
-  return headers;
-}
 
 /**
  * `GET /api/kernels/:id/channels` (Jupyter Server's kernel WebSocket): token or cookie auth;
  * editors may send, viewers of a notebook's kernel may only watch.
  */
-export function kernelsUpgrade(db: Db, kernels: Kernels): UpgradeHandler {
+export function kernelsUpgrade(db: Db, kernels: Kernels, live: LiveAccess): UpgradeHandler {
   return async (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
@@ -30,19 +22,18 @@ export function kernelsUpgrade(db: Db, kernels: Kernels): UpgradeHandler {
       refuseUpgrade(socket, 401, "Sign in or send a token");
       return true;
     }
-    const origin = headers.get("origin");
-    if (who.via === "session" && origin && new URL(origin).host !== headers.get("host")) {
+    if (who.via === "session" && !sameOrigin(headers)) {
       refuseUpgrade(socket, 403, "Cross-site WebSocket refused");
       return true;
     }
-    const kernelId = decodeURIComponent(match[1]!);
-    const kernel = kernels.get(kernelId);
+    const kernelId = decodeSegment(match[1]!);
+    const kernel = kernelId === null ? undefined : kernels.get(kernelId);
     const role = kernel ? await kernelRole(db, who, kernel) : null;
     if (!kernel || !role) {
       refuseUpgrade(socket, 404, "Kernel not found");
       return true;
     }
-    if (!kernels.handleChannelsUpgrade(req, socket, head, kernelId, role !== "viewer")) {
+    if (!kernels.handleChannelsUpgrade(req, socket, head, kernel.id, role !== "viewer", live.grantKernel(who))) {
       refuseUpgrade(socket, 404, "Kernel not found");
     }
     return true;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { bootstrapAdmin, createApi, createToken, revokeToken } from "@tandem/api";
+import { bootstrapAdmin, createAccessEvents, createApi, createToken, revokeToken } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
@@ -16,6 +16,8 @@ import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
 import type { Config } from "./config.ts";
 import { kernelsUpgrade } from "./kernels-upgrade.ts";
+import { LiveAccess } from "./live-access.ts";
+import { pathOnly, redactingStream } from "./log-redact.ts";
 import { mountShareRedirect } from "./share-redirect.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
@@ -52,7 +54,11 @@ export interface StartOptions {
 
 /** The composition root: config -> database -> services -> one HTTP server. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<TandemServer> {
-  const log = pino({ level: config.logLevel, base: { service: "tandem" } }, options.logStream ?? process.stdout);
+  // Every line is redacted on its way out: no query-string secret or bare token reaches the log.
+  const log = pino(
+    { level: config.logLevel, base: { service: "tandem" } },
+    redactingStream(options.logStream ?? process.stdout),
+  );
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
     const applied = await database.migrate();
@@ -155,6 +161,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     timings: { leaseMs: config.runLeaseMs, pollMs: config.schedulerPollMs },
   });
 
+  // Revocations and role changes, announced by the API and followed by open WebSockets.
+  const accessEvents = createAccessEvents();
   const app = createApi({
     db: database.db,
     log,
@@ -163,6 +171,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     kernels,
     tracking,
     scheduler,
+    accessEvents,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -174,16 +183,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   mountShareRedirect(app, collab);
   mountWebApp(app, config.webDist);
 
-  const upgrades: UpgradeHandler[] = [collabUpgrade(database.db, collab), kernelsUpgrade(database.db, kernels)];
+  const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log });
+  const upgrades: UpgradeHandler[] = [
+    collabUpgrade(database.db, collab, live),
+    kernelsUpgrade(database.db, kernels, live),
+  ];
   const server = createAdaptorServer({ fetch: app.fetch });
   // No Nagle: small kernel and sync messages must not wait for a delayed ACK.
   server.on("connection", (socket) => socket.setNoDelay(true));
   server.on("upgrade", async (req, socket, head) => {
     try {
       for (const handle of upgrades) if (await handle(req, socket, head)) return;
-      refuseUpgrade(socket, 404, `No WebSocket endpoint at ${req.url}`);
+      refuseUpgrade(socket, 404, `No WebSocket endpoint at ${pathOnly(req.url)}`);
     } catch (err) {
-      log.error({ err, url: req.url }, "upgrade failed");
+      log.error({ err, path: pathOnly(req.url) }, "upgrade failed");
       refuseUpgrade(socket, 500, "Something went wrong on the server");
     }
   });
@@ -230,6 +243,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        live.close();
         // Runs going here go back to the queue before their kernels stop.
         await scheduler.close();
         // Kernels first: their last outputs land in the rooms before those flush.

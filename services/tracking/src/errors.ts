@@ -3,6 +3,7 @@ export const MlflowCode = {
   notFound: "RESOURCE_DOES_NOT_EXIST",
   invalid: "INVALID_PARAMETER_VALUE",
   exists: "RESOURCE_ALREADY_EXISTS",
+  conflict: "RESOURCE_CONFLICT",
   endpointNotFound: "ENDPOINT_NOT_FOUND",
   permissionDenied: "PERMISSION_DENIED",
   unauthenticated: "UNAUTHENTICATED",
@@ -10,10 +11,11 @@ export const MlflowCode = {
 } as const;
 export type MlflowCode = (typeof MlflowCode)[keyof typeof MlflowCode];
 
-const statusOf: Record<MlflowCode, 400 | 401 | 403 | 404 | 500> = {
+const statusOf: Record<MlflowCode, 400 | 401 | 403 | 404 | 409 | 500> = {
   RESOURCE_DOES_NOT_EXIST: 404,
   INVALID_PARAMETER_VALUE: 400,
   RESOURCE_ALREADY_EXISTS: 400,
+  RESOURCE_CONFLICT: 409,
   ENDPOINT_NOT_FOUND: 404,
   PERMISSION_DENIED: 403,
   UNAUTHENTICATED: 401,

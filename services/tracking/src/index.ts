@@ -8,6 +8,13 @@ export {
   type KernelTrackingInput,
   kernelTrackingEnv,
 } from "./kernel-env.ts";
+export type { AliasEvent } from "./models/aliases.ts";
+export type { ModelGuard } from "./models/guard.ts";
+export type { Lineage } from "./models/lineage.ts";
+export { type LoggedModel, modelArtifactDir } from "./models/logged-models.ts";
+export type { Models } from "./models/models.ts";
+export type { RegisteredModel } from "./models/registered-models.ts";
+export type { ModelVersion } from "./models/versions.ts";
 export { type MetricPoint, PROVENANCE_TAGS, RUN_STATUSES, type Run, type RunInfo, runIdOf } from "./runs.ts";
 export { createTracking, type Tracking, type TrackingOptions } from "./tracking.ts";
 export { MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_TOTAL } from "./validate.ts";

@@ -4,6 +4,7 @@ import { ArtifactStore } from "./artifacts.ts";
 import * as exps from "./experiments.ts";
 import { ensureNotebookExperiment, type KernelTrackingInput, kernelTrackingEnv } from "./kernel-env.ts";
 import * as logging from "./logging.ts";
+import { createModels } from "./models/models.ts";
 import { defaultProjectFor, memberProjects } from "./projects.ts";
 import * as runs from "./runs.ts";
 
@@ -19,6 +20,7 @@ export function createTracking({ db, artifactsDir }: TrackingOptions) {
   const artifacts = new ArtifactStore(db, artifactsDir);
   return {
     artifacts,
+    models: createModels(db, artifacts),
     experiments: {
       get: (id: number) => exps.getExperiment(db, id),
       create: (input: exps.CreateExperiment) => exps.createExperiment(db, input),

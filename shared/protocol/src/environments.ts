@@ -44,7 +44,15 @@ export const CreateEnvironmentBody = z
       .regex(/^3(\.\d+){0,2}$/, "a Python 3 version such as 3, 3.11 or 3.11.7")
       .default("3"),
     requirements: z.array(Requirement).max(1000).default([]),
-    requirementsTxt: z.string().max(200_000).optional().describe("A requirements.txt (PEP 508 lines; options refused)"),
+    requirementsTxt: z
+      .string()
+      .max(200_000)
+      .refine(
+        (t) => !t.split(/\r?\n/).some((l) => l.trim().startsWith("-")),
+        "option lines (-r, -e, --find-links…) are not requirements; use the spec's fields",
+      )
+      .optional()
+      .describe("A requirements.txt (PEP 508 lines; options refused)"),
     pyproject: z.string().max(200_000).optional().describe("A pyproject.toml whose [project] dependencies are used"),
     indexes: EnvironmentIndexes.optional(),
     gpu: GpuNeeds.optional(),

@@ -20,6 +20,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** The scheduler's clock, so a test can move time to fire cron schedules (in-process mode only). */
   clock?: () => Date;
+  /** Where the server's log lines go (in-process mode only; default stderr), for tests that read the log. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export interface TestServer {
@@ -79,7 +81,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   if (!options.process) {
     const config = loadConfig({ ...process.env, ...env }, { host: "127.0.0.1", port: 0 });
-    const server = await startServer(config, { logStream: process.stderr, clock: options.clock });
+    const server = await startServer(config, { logStream: options.logStream ?? process.stderr, clock: options.clock });
     return finish(server.url, { server }, () => server.close());
   }
 

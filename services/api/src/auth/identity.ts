@@ -11,6 +11,8 @@ export interface Identity {
   tokenId?: string;
   /** Set when the token reaches only one project. */
   projectScope: string | null;
+  /** The session's stored digest, when signed in by cookie. */
+  sessionId?: string;
 }
 
 /** Where a request may carry its credentials (headers, query, cookie), as in Jupyter. */
@@ -104,11 +106,12 @@ function noteTokenUse(db: Db, tokenId: string, now: Date) {
 }
 
 async function identityFromSession(db: Db, secret: string): Promise<Identity | null> {
+  const sessionId = digest(secret);
   const [row] = await db
     .select({ user: userColumns })
     .from(schema.sessions)
     .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
-    .where(and(eq(schema.sessions.id, digest(secret)), gt(schema.sessions.expiresAt, new Date())))
+    .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, new Date())))
     .limit(1);
-  return row ? { user: row.user, via: "session", projectScope: null } : null;
+  return row ? { user: row.user, via: "session", projectScope: null, sessionId } : null;
 }

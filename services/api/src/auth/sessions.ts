@@ -11,6 +11,11 @@ export async function createSession(db: Db, userId: string): Promise<{ secret: s
   return { secret, expiresAt };
 }
 
-export async function deleteSession(db: Db, secret: string): Promise<void> {
-  await db.delete(schema.sessions).where(eq(schema.sessions.id, digest(secret)));
+/** Ends a session; returns the ended row (its digest and user), if there was one. */
+export async function deleteSession(db: Db, secret: string): Promise<{ id: string; userId: string } | null> {
+  const [row] = await db
+    .delete(schema.sessions)
+    .where(eq(schema.sessions.id, digest(secret)))
+    .returning({ id: schema.sessions.id, userId: schema.sessions.userId });
+  return row ?? null;
 }

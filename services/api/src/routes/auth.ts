@@ -76,7 +76,7 @@ export async function startSession(c: AppContext, db: Db, userId: string, secure
   });
 }
 
-export function authRoutes({ db, config }: ApiDeps) {
+export function authRoutes({ db, config, accessEvents }: ApiDeps) {
   const limiter = new RateLimiter(config.loginAttempts, config.loginWindowMs);
 
   return router()
@@ -112,7 +112,10 @@ export function authRoutes({ db, config }: ApiDeps) {
     })
     .openapi(logout, async (c) => {
       const secret = getCookie(c, SESSION_COOKIE);
-      if (secret) await deleteSession(db, secret);
+      if (secret) {
+        const ended = await deleteSession(db, secret);
+        if (ended) await accessEvents.emit({ type: "session-ended", sessionId: ended.id, userId: ended.userId });
+      }
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       return c.body(null, 204);
     })

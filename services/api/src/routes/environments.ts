@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { schema } from "@tandem/db";
-import { EnvError } from "@tandem/envs";
+import { EnvError, localSourceReason } from "@tandem/envs";
 import { CreateEnvironmentBody, Environment, GcResult, GpuStatus, IdParam } from "@tandem/protocol";
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
@@ -124,13 +124,10 @@ export function environmentRoutes({ db, envs }: ApiDeps) {
       const spec = c.req.valid("json");
       // Both reach into the server's own files: a local wheel directory, an interpreter to run.
       if (spec.base && !isAdmin(who)) throw forbidden("Building on a base interpreter is for admins");
-      if (spec.indexes?.findLinks.some((f) => !/^https?:\/\//.test(f)) && !isAdmin(who)) {
-        throw forbidden("Local findLinks directories are for admins; use an http(s) URL");
-      }
       if (spec.pyproject && !/^\s*\[project\]/m.test(spec.pyproject)) throw badRequest("pyproject: no [project] table");
-      const sources = [...spec.requirements, spec.requirementsTxt ?? "", spec.pyproject ?? ""].join("\n");
-      if (/\bfile:/i.test(sources) && !isAdmin(who))
-        throw forbidden("file: requirements read the server's disk; they are for admins");
+      // Any requirement that makes uv read the server's own disk is for admins, like file: sources.
+      const local = localSourceReason(spec);
+      if (local && !isAdmin(who)) throw forbidden(`Local-path requirements are for admins: ${local}`);
       return c.json(await envs.create(spec, who.user.id), 201);
     })
     .openapi(getEnvironment, async (c) => {

@@ -13,6 +13,7 @@ import type { Identity } from "../auth/identity.ts";
 import type { ApiDeps, AppContext, AppEnv } from "../context.ts";
 import { ApiError } from "../errors.ts";
 import { mlflowAccess } from "../mlflow-access.ts";
+import { type Body, type Handler, list, maxResultsOf, required, str } from "../mlflow-params.ts";
 import {
   offsetOf,
   pageToken,
@@ -22,14 +23,8 @@ import {
   wireRun,
   wireRunInfo,
 } from "../mlflow-wire.ts";
+import { mlflowModelRoutes } from "./mlflow-models.ts";
 
-type Body = Record<string, unknown>;
-type Handler = (who: Identity, body: Body) => Promise<unknown>;
-
-const str = (v: unknown): string | undefined =>
-  typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
-const list = (v: unknown): string[] =>
-  Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)];
 const VIEW_TYPES: Record<string, ViewType> = { 1: "ACTIVE_ONLY", 2: "DELETED_ONLY", 3: "ALL" };
 function viewTypeOf(v: unknown): ViewType {
   if (v === undefined || v === null || v === "") return "ACTIVE_ONLY";
@@ -39,23 +34,6 @@ function viewTypeOf(v: unknown): ViewType {
   if (!t) throw new TrackingError(MlflowCode.invalid, `Invalid view type '${String(v)}'`);
   return t;
 }
-function maxResultsOf(v: unknown, def: number, max: number): number {
-  if (v === undefined || v === null || v === "") return def;
-  const n = parseInt64(v);
-  if (n === undefined || n < 1 || n > max)
-    throw new TrackingError(
-      MlflowCode.invalid,
-      `Invalid value ${String(v)} for parameter 'max_results': must be from 1 to ${max}`,
-    );
-  return n;
-}
-const required = (body: Body, name: string): string => {
-  const v = str(body[name]);
-  if (v === undefined || v === "")
-    throw new TrackingError(MlflowCode.invalid, `Missing value for required parameter '${name}'`);
-  return v;
-};
-
 /** An error in MLflow's shape `{ error_code, message }`, whatever was thrown. */
 export function mlflowError(c: AppContext, err: unknown, log: ApiDeps["log"]) {
   if (err instanceof TrackingError) return c.json({ error_code: err.code, message: err.message }, err.status);
@@ -92,12 +70,13 @@ export function mlflowRoutes(deps: ApiDeps) {
   const access = mlflowAccess(db, tracking);
   const app = new Hono<AppEnv>();
 
-  const route = (path: string, handler: Handler) => {
-    app.on(["GET", "POST", "PATCH"], path, async (c) => {
+  const route = (path: string, handler: Handler, methods = ["GET", "POST", "PATCH", "DELETE"]) => {
+    app.on(methods, path, async (c) => {
       try {
         const who = c.get("identity");
         if (!who) throw new TrackingError(MlflowCode.unauthenticated, "Send an API token: set MLFLOW_TRACKING_TOKEN");
-        return c.json((await handler(who, await bodyOf(c))) ?? {}, 200);
+        const body = { ...(await bodyOf(c)), ...c.req.param() };
+        return c.json((await handler(who, body)) ?? {}, 200);
       } catch (err) {
         return mlflowError(c, err, log);
       }
@@ -196,11 +175,16 @@ export function mlflowRoutes(deps: ApiDeps) {
   route("/runs/get", async (who, body) => {
     const runId = runIdOf(body);
     await access.run(who, runId, "viewer");
-    const [run, inputs] = await Promise.all([tracking.runs.get(runId), tracking.runs.inputs(runId)]);
+    const [run, inputs, outputs] = await Promise.all([
+      tracking.runs.get(runId),
+      tracking.runs.inputs(runId),
+      tracking.models.logged.outputsOf(runId),
+    ]);
     return {
-      run: wireRun(run, {
-        dataset_inputs: inputs.map((i) => ({ dataset: i.dataset, tags: i.tags })),
-      }),
+      run: {
+        ...wireRun(run, { dataset_inputs: inputs.map((i) => ({ dataset: i.dataset, tags: i.tags })) }),
+        outputs: { model_outputs: outputs.map((o) => ({ model_id: o.modelId, step: Number(o.step) })) },
+      },
     };
   });
   route("/runs/update", async (who, body) => {
@@ -318,9 +302,7 @@ export function mlflowRoutes(deps: ApiDeps) {
     };
   });
 
-  // MLflow 3's client asks for a run's logged models whenever it lists the run's artifacts.
-  // Tandem records no logged models yet (the model registry is its own issue): always none.
-  route("/logged-models/search", async () => ({ models: [] }));
+  mlflowModelRoutes(route, tracking, access);
 
   // Anything else under the MLflow prefix answers in MLflow's terms, never with Tandem's shape.
   app.all("*", (c) =>

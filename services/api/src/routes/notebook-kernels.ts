@@ -157,8 +157,8 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
     .openapi(execute, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      const cells = await wrap(kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json")));
-      return c.json({ ...kernels.notebooks.status(notebook.id), cells }, 202);
+      const queued = await wrap(kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json")));
+      return c.json({ ...kernels.notebooks.status(notebook.id), cells: queued.map((q) => q.cellId) }, 202);
     })
     .openapi(input, async (c) => {
       const who = requireIdentity(c);

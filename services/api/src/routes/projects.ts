@@ -116,7 +116,7 @@ const toProject = (p: ProjectRow, role: Role): Project => ({
   createdAt: p.createdAt.toISOString(),
 });
 
-export function projectRoutes({ db }: ApiDeps) {
+export function projectRoutes({ db, accessEvents }: ApiDeps) {
   const m = schema.projectMembers;
 
   async function members(projectId: string, userId?: string): Promise<Member[]> {
@@ -186,7 +186,11 @@ export function projectRoutes({ db }: ApiDeps) {
     })
     .openapi(deleteProject, async (c) => {
       const { project } = await requireProject(db, requireIdentity(c), c.req.valid("param").id, "owner");
+      const before = await members(project.id);
       await db.delete(schema.projects).where(eq(schema.projects.id, project.id));
+      for (const member of before) {
+        await accessEvents.emit({ type: "membership-changed", projectId: project.id, userId: member.userId });
+      }
       return c.body(null, 204);
     })
     .openapi(listMembers, async (c) => {
@@ -218,6 +222,7 @@ export function projectRoutes({ db }: ApiDeps) {
         .where(and(eq(m.projectId, project.id), eq(m.userId, userId)))
         .returning();
       if (!rows.length) throw notFound("Member");
+      await accessEvents.emit({ type: "membership-changed", projectId: project.id, userId });
       const [member] = await members(project.id, userId);
       return c.json(member!, 200);
     })
@@ -231,6 +236,7 @@ export function projectRoutes({ db }: ApiDeps) {
         .where(and(eq(m.projectId, project.id), eq(m.userId, userId)))
         .returning();
       if (!rows.length) throw notFound("Member");
+      await accessEvents.emit({ type: "membership-changed", projectId: project.id, userId });
       return c.body(null, 204);
     });
 }

@@ -12,7 +12,7 @@ const list = createRoute({
   tags: ["tokens"],
   summary: "List your personal API tokens (never their secrets)",
   security: secured,
-  responses: { 200: json(z.array(ApiToken), "Tokens"), 401: errorResponses[401] },
+  responses: { 200: json(z.array(ApiToken), "Tokens"), 401: errorResponses[401], 403: errorResponses[403] },
 });
 
 const create = createRoute({
@@ -37,27 +37,38 @@ const revoke = createRoute({
   summary: "Revoke a token; it stops working at once",
   security: secured,
   request: { params: IdParam },
-  responses: { 204: noContent, 401: errorResponses[401], 404: errorResponses[404] },
+  responses: { 204: noContent, 401: errorResponses[401], 403: errorResponses[403], 404: errorResponses[404] },
 });
 
-export function tokenRoutes({ db }: ApiDeps) {
+/**
+ * Token management needs a session or an unscoped token: a project-scoped token (a kernel's, a
+ * scheduler's, a CI token) must not list, mint or revoke its user's other tokens.
+ */
+function requireTokenManager(c: Parameters<typeof requireIdentity>[0]) {
+  const who = requireIdentity(c);
+  if (who.projectScope)
+    throw forbidden("A project-scoped token cannot manage tokens; sign in or use an unscoped token");
+  return who;
+}
+
+export function tokenRoutes({ db, accessEvents }: ApiDeps) {
   return router()
     .openapi(list, async (c) => {
-      const who = requireIdentity(c);
+      const who = requireTokenManager(c);
       return c.json(await listTokens(db, who.user.id), 200);
     })
     .openapi(create, async (c) => {
-      const who = requireIdentity(c);
-      // A project-scoped token must not mint itself a wider one.
-      if (who.projectScope) throw forbidden("A project-scoped token cannot create tokens");
+      const who = requireTokenManager(c);
       const body = c.req.valid("json");
       const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest("expiresAt: must be in the future");
       return c.json(await createToken(db, { userId: who.user.id, name: body.name, expiresAt }), 201);
     })
     .openapi(revoke, async (c) => {
-      const who = requireIdentity(c);
-      if (!(await revokeToken(db, who.user.id, c.req.valid("param").id))) throw notFound("Token");
+      const who = requireTokenManager(c);
+      const tokenId = c.req.valid("param").id;
+      if (!(await revokeToken(db, who.user.id, tokenId))) throw notFound("Token");
+      await accessEvents.emit({ type: "token-revoked", tokenId, userId: who.user.id });
       return c.body(null, 204);
     });
 }

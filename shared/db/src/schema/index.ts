@@ -3,5 +3,6 @@
 export * from "./collab.ts";
 export * from "./core.ts";
 export * from "./envs.ts";
+export * from "./models.ts";
 export * from "./scheduler.ts";
 export * from "./tracking.ts";

@@ -1,0 +1,39 @@
+/**
+ * Changes that take someone's access away (or narrow it). REST requests re-check access on every
+ * call; open WebSockets (collab, kernel channels) listen to these so revocation reaches them at once.
+ */
+export type AccessEvent =
+  | { type: "token-revoked"; tokenId: string; userId: string }
+  /** `sessionId` is the stored digest of the session cookie. */
+  | { type: "session-ended"; sessionId: string; userId: string }
+  /** A member was removed or their role changed (the new role is looked up by listeners). */
+  | { type: "membership-changed"; projectId: string; userId: string }
+  | { type: "user-disabled"; userId: string };
+
+export type AccessListener = (event: AccessEvent) => void | Promise<void>;
+
+/**
+ * The seam between what changes access (routes, auth) and what holds connections open (the
+ * server). In one process it is a set of listeners; several servers would share a transport (e.g.
+ * Redis pub/sub) behind this same interface: `emit` publishes (and applies locally), `on` subscribes.
+ */
+export interface AccessEvents {
+  /** Announces a change; resolves once this process's listeners have applied it (so a route answers after). */
+  emit(event: AccessEvent): Promise<void>;
+  /** Subscribes; returns the unsubscribe function. */
+  on(listener: AccessListener): () => void;
+}
+
+export function createAccessEvents(): AccessEvents {
+  const listeners = new Set<AccessListener>();
+  return {
+    async emit(event) {
+      // Listeners log their own failures; one failing does not keep the others from running.
+      await Promise.allSettled([...listeners].map(async (listener) => listener(event)));
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import type { Logger } from "pino";
+import type { Channel } from "../channels.ts";
+import type { Kernel } from "../kernel.ts";
+import type { KernelManager, KernelOwner } from "../manager.ts";
+import { type DisplayIndex, type OutputLimits, OutputWriter } from "../outputs.ts";
+import type { RawMessage } from "../wire.ts";
+import { PublishedState } from "./document.ts";
+import { answerInput, publishInputRequest } from "./input.ts";
+import { applyIopub } from "./iopub.ts";
+import { Job } from "./job.ts";
+import { KernelLink } from "./kernel-link.ts";
+import { RunningCell } from "./running-cell.ts";
+import type { CellOutcome, ExecutionRecord, OpenDoc } from "./types.ts";
+
+/** What a runner needs from the executor that holds it. */
+export interface RunnerContext {
+  manager: KernelManager;
+  openDoc: OpenDoc;
+  limits: OutputLimits;
+  log: Logger;
+  recordExecution(record: ExecutionRecord): void;
+}
+
+/** One notebook's queue of cell runs on its kernel, one cell at a time. */
+export class NotebookRunner {
+  readonly queue: Job[] = [];
+  running?: RunningCell;
+  readonly state: PublishedState;
+  readonly link: KernelLink;
+  private readonly displays: DisplayIndex = new Map();
+  private loop?: Promise<void>;
+
+  constructor(
+    readonly notebookId: string,
+    private readonly x: RunnerContext,
+  ) {
+    this.state = new PublishedState(notebookId, x.openDoc);
+    this.link = new KernelLink(x.manager, this.state, {
+      message: (channel, msg) => this.onMessage(channel, msg),
+      died: (reason) => this.failAll(`The kernel died. ${reason}\nRestart the kernel to run cells again.`),
+    });
+  }
+
+  get kernel(): Kernel | undefined {
+    return this.link.kernel;
+  }
+
+  liveKernel(): Kernel | undefined {
+    return this.link.live();
+  }
+
+  ensureKernel(owner: KernelOwner, spec?: string): Promise<Kernel> {
+    return this.link.ensure(owner, spec);
+  }
+
+  /** Queues cells (a cell already running or queued keeps its place); returns each cell's outcome. */
+  enqueue(cellIds: string[], user: KernelOwner["user"], allowStdin: boolean, clientId?: number) {
+    const jobs = cellIds.map((cellId) => {
+      if (this.running?.cellId === cellId) return this.running.job;
+      const queued = this.queue.find((j) => j.cellId === cellId);
+      if (queued) return queued;
+      const job = new Job(cellId, user, allowStdin, clientId);
+      this.queue.push(job);
+      return job;
+    });
+    // "queued" until it starts (then "running"): collaborators see the queue.
+    void this.state.markQueued(cellIds, (id) => this.queue.some((j) => j.cellId === id)).catch(() => {});
+    this.kick();
+    return jobs.map((j) => ({ cellId: j.cellId, outcome: j.outcome }));
+  }
+
+  private kick() {
+    this.loop ??= this.drain()
+      .catch((err) => {
+        this.x.log.error({ err, notebookId: this.notebookId }, "running cells failed");
+        this.settle(this.queue.splice(0), "Running the cells failed");
+      })
+      .finally(() => {
+        this.loop = undefined;
+        if (this.queue.length) this.kick();
+        else this.releaseDoc();
+      });
+  }
+
+  private releaseDoc() {
+    if (this.running || this.queue.length || this.loop) return;
+    // Keep the doc while a kernel is attached: its state is shown there.
+    if (this.liveKernel()) return;
+    this.state.release();
+  }
+
+  private async drain() {
+    while (this.queue.length) {
+      const job = this.queue.shift()!;
+      const kernel = this.liveKernel();
+      if (!kernel?.alive) {
+        await this.cancel([job, ...this.queue.splice(0)], "The kernel is not running");
+        return;
+      }
+      let outcome: CellOutcome | undefined;
+      try {
+        outcome = await this.run(kernel, job);
+      } catch (err) {
+        job.done({ status: "cancelled", reason: "Running the cell failed" });
+        throw err;
+      }
+      // Not a code cell (any more): nothing ran, the queue goes on.
+      job.done(outcome ?? { status: "cancelled", reason: "The cell is not a code cell" });
+      // Like Jupyter: an error stops the rest of the queue.
+      if (outcome && outcome.status !== "ok") await this.cancel(this.queue.splice(0), "An earlier cell did not finish");
+    }
+  }
+
+  /** Tells the jobs they will not run. */
+  private settle(jobs: Job[], reason: string) {
+    for (const job of jobs) job.done({ status: "cancelled", reason });
+  }
+
+  /** Takes jobs out of the queue: their cells go back to idle. */
+  private async cancel(jobs: Job[], reason: string) {
+    this.settle(jobs, reason);
+    await this.state.setIdle(jobs.map((j) => j.cellId));
+  }
+
+  /** Runs one cell; undefined when it is not a code cell. */
+  private async run(kernel: Kernel, job: Job): Promise<CellOutcome | undefined> {
+    // The source as it is now, not when the run was asked for.
+    const code = await this.state.beginCell(job.cellId);
+    if (code === undefined) return undefined;
+    const msg = kernel.message("execute_request", {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: job.allowStdin,
+      stop_on_error: true,
+    });
+    const startedAt = new Date();
+    const writer = new OutputWriter(() => this.state.current, job.cellId, this.x.limits, this.displays);
+    const running = new RunningCell(job, msg.header.msg_id, writer);
+    this.running = running;
+    kernel.send("shell", msg).catch((err) => running.finish(`Could not reach the kernel: ${err.message}`));
+    const failure = await running.ended;
+    this.running = undefined;
+    if (running.input) await this.state.publish({ input_request: undefined }).catch(() => {});
+    if (failure) writer.add({ output_type: "error", ename: "KernelError", evalue: failure, traceback: [failure] });
+    writer.close();
+    const status = failure ? "error" : (running.status ?? "ok");
+    const executionCount = this.state.countOf(job.cellId);
+    const record: ExecutionRecord = {
+      notebookId: this.notebookId,
+      cellId: job.cellId,
+      kernelId: kernel.id,
+      kernelspec: kernel.spec.name,
+      userId: job.user.id,
+      executionCount,
+      status: status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
+      startedAt,
+      finishedAt: new Date(),
+      launch: kernel.launchRecord,
+    };
+    this.x.recordExecution(record);
+    this.state.finishCell(record);
+    if (record.status === "ok") return { status: "ok", executionCount };
+    if (record.status === "aborted") return { status: "cancelled", reason: "The kernel aborted the cell" };
+    const error = running.error ?? (failure ? { ename: "KernelError", evalue: failure } : { ename: "", evalue: "" });
+    return { status: "error", ...error, executionCount };
+  }
+
+  private onMessage(channel: Channel, msg: RawMessage) {
+    const r = this.running;
+    if (!r || msg.parentId !== r.msgId) return;
+    if (channel === "stdin" && msg.msgType === "input_request") return publishInputRequest(this.state, r, msg);
+    if (channel === "shell" && msg.msgType === "execute_reply") {
+      const c = msg.message().content;
+      if (typeof c.execution_count === "number") this.state.setCount(r.cellId, c.execution_count);
+      r.reply(c);
+      return;
+    }
+    if (channel !== "iopub") return;
+    const c = msg.message().content;
+    if (msg.msgType === "status") {
+      if (c.execution_state === "idle") r.wentIdle();
+      return;
+    }
+    applyIopub(msg.msgType, c, {
+      writer: r.writer,
+      doc: () => this.state.current,
+      displays: this.displays,
+      setCount: (count) => this.state.setCount(r.cellId, count),
+      error: (ename, evalue) => {
+        r.error ??= { ename, evalue };
+      },
+    });
+  }
+
+  answerInput(userId: string, value: string): Promise<boolean> {
+    return answerInput(this.state, this.liveKernel(), this.running, userId, value);
+  }
+
+  /** Stops the queue: the running cell gets `reason` as an error, queued cells go back to idle. */
+  failAll(reason: string) {
+    void this.cancel(this.queue.splice(0), reason).catch(() => {});
+    this.running?.finish(reason);
+  }
+
+  clearQueue() {
+    void this.cancel(this.queue.splice(0), "The kernel was interrupted").catch(() => {});
+  }
+
+  async close() {
+    this.link.stopListening();
+    this.settle(this.queue.splice(0), "The kernel was shut down");
+    this.running?.finish("The kernel was shut down");
+    await this.loop?.catch(() => {});
+    await this.state
+      .publish({ state: "dead", id: undefined, input_request: undefined, reason: "shut down" })
+      .catch(() => {});
+    this.link.kernel = undefined;
+    this.state.release();
+  }
+}
