@@ -87,10 +87,11 @@ function kernelSource(assist: KernelAssist, asker: Asker) {
     const prefix = code.slice(from, ctx.pos);
     const options: Completion[] = reply.matches.map((label, i) => {
       const t = types.get(label);
+      // IPython says "<unknown>" when working the type out took too long.
       // The kernel ranks its matches; keep its order.
       return {
         label,
-        type: t ? (KERNEL_TYPES[t.type] ?? t.type) : undefined,
+        type: t && t.type !== "<unknown>" ? (KERNEL_TYPES[t.type] ?? t.type) : undefined,
         detail: t?.signature || undefined,
         boost: -i / 1000,
       };
