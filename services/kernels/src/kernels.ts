@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
+import { KernelError } from "./errors.ts";
 import { Executor } from "./executor/executor.ts";
 import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
@@ -170,7 +171,7 @@ export function createKernels(o: KernelsOptions): Kernels {
   };
   const need = (id: string) => {
     const k = manager.get(id);
-    if (!k) throw new Error(`No kernel ${id}`);
+    if (!k) throw new KernelError("no_such_kernel", `No kernel ${id}`);
     return k;
   };
 

@@ -17,7 +17,6 @@ import { requireNotebook } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { ApiError, badRequest } from "../errors.ts";
-import { kernelError } from "../kernel-errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 
 const tags = ["kernels"];
@@ -122,10 +121,6 @@ function owner(who: Identity, notebook: { id: string; projectId: string }): Kern
 
 /** A notebook's own kernel: execution into the shared document, and its lifecycle. */
 export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
-  const wrap = <T>(p: Promise<T>) =>
-    p.catch((err) => {
-      throw kernelError(err);
-    });
   return router()
     .openapi(getState, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "viewer");
@@ -134,7 +129,7 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
     .openapi(start, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      await wrap(kernels.notebooks.start(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec));
+      await kernels.notebooks.start(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec);
       return c.json(kernels.notebooks.status(notebook.id), 201);
     })
     .openapi(shutdown, async (c) => {
@@ -145,25 +140,25 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
     })
     .openapi(interrupt, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
-      await wrap(kernels.notebooks.interrupt(notebook.id));
+      await kernels.notebooks.interrupt(notebook.id);
       return c.body(null, 204);
     })
     .openapi(restart, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      await wrap(kernels.notebooks.restart(notebook.id, owner(who, notebook), c.req.valid("json").runAll));
+      await kernels.notebooks.restart(notebook.id, owner(who, notebook), c.req.valid("json").runAll);
       return c.json(kernels.notebooks.status(notebook.id), 200);
     })
     .openapi(execute, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      const queued = await wrap(kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json")));
+      const queued = await kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json"));
       return c.json({ ...kernels.notebooks.status(notebook.id), cells: queued.map((q) => q.cellId) }, 202);
     })
     .openapi(input, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      const answered = await wrap(kernels.notebooks.answerInput(notebook.id, who.user.id, c.req.valid("json").value));
+      const answered = await kernels.notebooks.answerInput(notebook.id, who.user.id, c.req.valid("json").value);
       if (!answered) throw new ApiError(409, "conflict", "No input() is waiting in this notebook");
       return c.body(null, 204);
     })
