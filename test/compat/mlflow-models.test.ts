@@ -82,7 +82,7 @@ describe("the stock MLflow client with models", () => {
     expect(out.reserved).toEqual(["INVALID_PARAMETER_VALUE", "INVALID_PARAMETER_VALUE", "INVALID_PARAMETER_VALUE"]);
     expect(out.missing_version).toBe("RESOURCE_DOES_NOT_EXIST");
     expect(out.missing_model).toBe("RESOURCE_DOES_NOT_EXIST");
-  });
+  }, 120_000);
 
   it("logs models with autolog from a notebook kernel's environment and registers them", async () => {
     const nb = await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "Autolog" });
@@ -116,5 +116,5 @@ print(json.dumps({"run_id": run.info.run_id, "models": [m.source_run_id for m in
     expect(out.models).toEqual([out.run_id]);
     expect(out.version).toBe("1");
     expect(out.pred).toHaveLength(3);
-  });
+  }, 120_000);
 });

@@ -1,13 +1,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ErrorCode } from "@tandem/protocol";
-import { SchedulerError } from "@tandem/scheduler";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { bearerOf, credentialsOf, resolveIdentity } from "./auth/identity.ts";
 import { kernelTokenMayCall } from "./auth/kernel-scope.ts";
 import { type ApiDeps, type AppEnv, router } from "./context.ts";
-import { ApiError, forbidden, unauthenticated } from "./errors.ts";
+import { renderError } from "./error-table.ts";
+import { forbidden, unauthenticated } from "./errors.ts";
 import { jsonDepthLimit } from "./json-depth.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
@@ -20,24 +19,12 @@ import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
 import { mlflowRoutes } from "./routes/mlflow.ts";
 import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
-
-/** The scheduler's typed errors as API errors. */
-function schedulerError(err: SchedulerError) {
-  const [status, code] = (
-    {
-      not_found: [404, ErrorCode.notFound],
-      invalid: [400, ErrorCode.badRequest],
-      conflict: [409, ErrorCode.conflict],
-      forbidden: [403, ErrorCode.forbidden],
-    } as const
-  )[err.code];
-  return [{ error: { code, message: err.message } }, status] as const;
-}
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -107,6 +94,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     notebookKernelRoutes(deps),
     experimentRoutes(deps),
     runRoutes(deps),
+    modelRoutes(deps),
     jobRoutes(deps),
   ]) {
     api.route("/", routes);
@@ -142,23 +130,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   app.notFound((c) =>
     c.json({ error: { code: ErrorCode.notFound, message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
   );
-  app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.body(), err.status);
-    if (err instanceof SchedulerError) return c.json(...schedulerError(err));
-    if (err instanceof HTTPException) {
-      const res = err.getResponse();
-      const malformed = res.status === 400 && /json/i.test(err.message);
-      const code = malformed
-        ? ErrorCode.invalidJson
-        : res.status === 413
-          ? ErrorCode.payloadTooLarge
-          : ErrorCode.badRequest;
-      const message = malformed ? "The request body is not valid JSON" : err.message || "Bad request";
-      return c.json({ error: { code, message } }, err.status);
-    }
-    log.error({ err, method: c.req.method, path: c.req.path }, "request failed");
-    return c.json({ error: { code: ErrorCode.internal, message: "Something went wrong on the server" } }, 500);
-  });
+  app.onError((err, c) => renderError(c, err, log));
 
   return app;
 }

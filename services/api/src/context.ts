@@ -10,6 +10,7 @@ import type { Context } from "hono";
 import type { Logger } from "pino";
 import type { AccessEvents } from "./access-events.ts";
 import type { Identity } from "./auth/identity.ts";
+import { validationMessage } from "./error-table.ts";
 import { unauthenticated } from "./errors.ts";
 
 export interface ApiConfig {
@@ -52,10 +53,7 @@ export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const message = result.error.issues
-          .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-          .join("; ");
-        return c.json({ error: { code: ErrorCode.validation, message } }, 400);
+        return c.json({ error: { code: ErrorCode.validation, message: validationMessage(result.error) } }, 400);
       }
     },
   });

@@ -8,6 +8,7 @@ import { type RawData, WebSocketServer } from "ws";
 import * as Y from "yjs";
 import { CloseCode } from "./close-codes.ts";
 import { type Access, Connection } from "./connection.ts";
+import { CollabError } from "./errors.ts";
 import { Room } from "./room.ts";
 import { ShareLinks } from "./share-links.ts";
 import { DocumentStore, type StoredDocument } from "./store.ts";
@@ -114,7 +115,7 @@ export function createCollab(options: CollabOptions): Collab {
   }
 
   async function room(notebookId: string): Promise<Room> {
-    if (closing) throw new Error("The collaboration service is closing");
+    if (closing) throw new CollabError("closing", "The collaboration service is closing");
     await unloading.get(notebookId);
     let loading = rooms.get(notebookId);
     if (!loading) {

@@ -8,5 +8,6 @@ export {
   type Refusal,
 } from "./collab.ts";
 export type { Access } from "./connection.ts";
+export { CollabError, type CollabErrorCode } from "./errors.ts";
 export { isShareToken, SHARE_TOKEN_PREFIX, type ShareLinkRow } from "./share-links.ts";
 export type { VersionInfo } from "./versions.ts";

@@ -1,6 +1,7 @@
+export type { Completion, Inspection } from "./assist.ts";
 export { kernelBaseEnv } from "./environment.ts";
+export { KernelError, type KernelErrorCode } from "./errors.ts";
 export { KERNEL_MAP } from "./executor/document.ts";
-export { KernelDeadError, NoKernelError, NotebookBusyError, UnknownCellError } from "./executor/errors.ts";
 export type {
   CellOutcome,
   CellSelection,
@@ -14,6 +15,6 @@ export type { KernelState } from "./kernel.ts";
 export { createKernels, type KernelInfo, type Kernels, type KernelsOptions } from "./kernels.ts";
 export type { KernelSpec, KernelspecSource } from "./kernelspecs.ts";
 export type { LaunchContext, LaunchContribution, PrepareLaunch } from "./launch.ts";
-export { type KernelOwner, type MintToken, NoSuchKernelspec } from "./manager.ts";
+export type { KernelOwner, MintToken } from "./manager.ts";
 export type { JupyterSession } from "./sessions.ts";
 export type { LiveChannel } from "./websocket.ts";

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type Channel, KernelSockets } from "./channels.ts";
 import { newConnectionInfo, writeConnectionFile } from "./connection.ts";
+import { KernelError, notRunning } from "./errors.ts";
 import type { KernelSpec } from "./kernelspecs.ts";
 import { type LaunchContribution, substituteArgv } from "./launch.ts";
 import { newHeader, RawMessage } from "./wire.ts";
@@ -47,14 +48,7 @@ interface Runtime {
   starting: boolean;
 }
 
-class PortTakenError extends Error {}
-
-export class KernelDiedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "KernelDiedError";
-  }
-}
+const portTaken = (err: unknown) => err instanceof KernelError && err.code === "port_taken";
 
 type Events = {
   /** Every message from the kernel, by channel. */
@@ -125,7 +119,7 @@ export class Kernel extends EventEmitter<Events> {
         await this.startOnce();
         return;
       } catch (err) {
-        if (!(err instanceof PortTakenError) || attempt >= 4) throw err;
+        if (!portTaken(err) || attempt >= 4) throw err;
         this.log.debug({ kernelId: this.id, attempt }, "a kernel port was taken; starting again");
       }
     }
@@ -177,7 +171,7 @@ export class Kernel extends EventEmitter<Events> {
       runtime.starting = false;
     } catch (err) {
       await this.endRuntime(runtime, false);
-      if (!(err instanceof PortTakenError)) this.setState("dead");
+      if (!portTaken(err)) this.setState("dead");
       throw err;
     }
     this.setState("idle");
@@ -191,8 +185,9 @@ export class Kernel extends EventEmitter<Events> {
     void runtime.exited.then(() => (exited = true));
     while (Date.now() < deadline) {
       if (exited) {
-        if (runtime.stderrTail.includes("Address already in use")) throw new PortTakenError();
-        throw new KernelDiedError(`The kernel exited during start-up:\n${runtime.stderrTail.trim()}`);
+        if (runtime.stderrTail.includes("Address already in use"))
+          throw new KernelError("port_taken", "The kernel's ports were taken");
+        throw notRunning(`The kernel exited during start-up:\n${runtime.stderrTail.trim()}`);
       }
       const request = this.message("kernel_info_request", {});
       let iopubSeen = false;
@@ -212,7 +207,7 @@ export class Kernel extends EventEmitter<Events> {
         this.off("message", onIopub);
       }
     }
-    throw new KernelDiedError(`The kernel did not answer within ${this.timings.startTimeoutMs} ms`);
+    throw notRunning(`The kernel did not answer within ${this.timings.startTimeoutMs} ms`);
   }
 
   private onMessage(runtime: Runtime, channel: Channel, msg: RawMessage) {
@@ -279,7 +274,7 @@ export class Kernel extends EventEmitter<Events> {
   /** Sends a message to the kernel as it is (already with its header). */
   send(channel: Exclude<Channel, "iopub">, msg: RawMessage): Promise<void> {
     const runtime = this.runtime;
-    if (!runtime || runtime.ending) return Promise.reject(new KernelDiedError("The kernel is not running"));
+    if (!runtime || runtime.ending) return Promise.reject(notRunning("The kernel is not running"));
     this.lastActivity = new Date();
     return runtime.sockets.send(channel, msg);
   }
@@ -291,7 +286,7 @@ export class Kernel extends EventEmitter<Events> {
     timeoutMs: number,
     runtime = this.runtime,
   ): Promise<RawMessage> {
-    if (!runtime || runtime.ending) return Promise.reject(new KernelDiedError("The kernel is not running"));
+    if (!runtime || runtime.ending) return Promise.reject(notRunning("The kernel is not running"));
     const id = msg.header.msg_id;
     return new Promise<RawMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -313,7 +308,7 @@ export class Kernel extends EventEmitter<Events> {
   /** Interrupts the running code, the way the kernelspec asks (SIGINT to the process group, or a message). */
   async interrupt(): Promise<void> {
     const runtime = this.runtime;
-    if (!runtime || runtime.ending || !this.alive) throw new KernelDiedError("The kernel is not running");
+    if (!runtime || runtime.ending || !this.alive) throw notRunning("The kernel is not running");
     if (this.spec.interrupt_mode === "message") {
       await this.request("control", this.message("interrupt_request", {}), 5000);
       return;
@@ -323,7 +318,7 @@ export class Kernel extends EventEmitter<Events> {
 
   /** Replaces the process with a fresh one under the same id. */
   async restart(): Promise<void> {
-    if (this.stopping) throw new KernelDiedError("The kernel is shutting down");
+    if (this.stopping) throw notRunning("The kernel is shutting down");
     this.setState("restarting");
     const runtime = this.runtime;
     if (runtime) await this.stopRuntime(runtime, true);

@@ -1,6 +1,7 @@
 import { chown, mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { kernelBaseEnv } from "./environment.ts";
+import { noSuchKernelspec } from "./errors.ts";
 import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
 import type { KernelSpec, Kernelspecs } from "./kernelspecs.ts";
 import {
@@ -167,7 +168,7 @@ export class KernelManager {
   async start(specName: string | undefined, owner: KernelOwner): Promise<Kernel> {
     if (this.closed) throw new Error("The kernel service is shutting down");
     const spec = specName ? await this.o.specs.get(specName) : await this.o.specs.defaultSpec();
-    if (!spec) throw new NoSuchKernelspec(specName);
+    if (!spec) throw noSuchKernelspec(specName);
     // Traversable, not listable: a kernel run as another user reaches its own file by name.
     await mkdir(this.o.runtimeDir, { recursive: true, mode: this.o.runAs ? 0o711 : 0o700 });
     const pooled = await this.adoptFromPool(spec, owner);
@@ -321,13 +322,6 @@ export class KernelManager {
       ...[...this.kernels.keys()].map((id) => this.shutdown(id)),
       ...pooled.map((k) => k.shutdown()),
     ]);
-  }
-}
-
-export class NoSuchKernelspec extends Error {
-  constructor(readonly specName: string | undefined) {
-    super(specName ? `No kernelspec named '${specName}'` : "No kernelspec is installed");
-    this.name = "NoSuchKernelspec";
   }
 }
 

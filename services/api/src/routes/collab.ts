@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { schema } from "@tandem/db";
-import { InvalidNotebookError } from "@tandem/notebook";
 import {
   CreatedShareLink,
   CreateShareLinkBody,
   CreateVersionBody,
-  ErrorCode,
   IdParam,
   ImportNotebookQuery,
   Ipynb,
@@ -20,7 +18,7 @@ import {
 import { eq } from "drizzle-orm";
 import { requireNotebook, requireProject } from "../access.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
-import { ApiError, badRequest, notFound } from "../errors.ts";
+import { badRequest, notFound } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 import { toNotebook } from "./notebooks.ts";
 
@@ -119,16 +117,6 @@ const restoreVersion = createRoute({
   responses: { 200: json(ReplacedDocument, "Restored"), ...errorResponses },
 });
 
-/** Turns nbformat validation failures into 400s that say which field is wrong. */
-async function nbformatErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof InvalidNotebookError) throw new ApiError(400, ErrorCode.validation, err.message);
-    throw err;
-  }
-}
-
 type ShareLinkRow = typeof schema.shareLinks.$inferSelect;
 const toShareLink = (l: ShareLinkRow): ShareLink => ({
   id: l.id,
@@ -165,7 +153,7 @@ export function collabRoutes({ db, collab }: ApiDeps) {
         })
         .returning();
       try {
-        await nbformatErrors(() => collab.createDocument(row!.id, ipynb));
+        await collab.createDocument(row!.id, ipynb);
       } catch (err) {
         await db.delete(schema.notebooks).where(eq(schema.notebooks.id, row!.id));
         throw err;
@@ -179,7 +167,7 @@ export function collabRoutes({ db, collab }: ApiDeps) {
     })
     .openapi(replaceNotebook, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
-      const result = await nbformatErrors(() => collab.replaceDocument(notebook.id, c.req.valid("json")));
+      const result = await collab.replaceDocument(notebook.id, c.req.valid("json"));
       return c.json(result, 200);
     })
     .openapi(createShareLink, async (c) => {

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { schema } from "@tandem/db";
-import { EnvError, localSourceReason } from "@tandem/envs";
+import { localSourceReason } from "@tandem/envs";
 import { CreateEnvironmentBody, Environment, GcResult, GpuStatus, IdParam } from "@tandem/protocol";
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
@@ -181,12 +181,7 @@ export function environmentRoutes({ db, envs }: ApiDeps) {
       const env = await load(c.req.valid("param").id);
       if (env.createdBy !== who.user.id && !isAdmin(who))
         throw forbidden("Only its creator or an admin may delete an environment");
-      try {
-        await envs.delete(env.id);
-      } catch (err) {
-        if (err instanceof EnvError && err.code === "busy") throw conflict(err.message);
-        throw err;
-      }
+      await envs.delete(env.id);
       return c.body(null, 204);
     })
     .openapi(collectGarbage, async (c) => {

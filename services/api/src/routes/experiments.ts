@@ -14,12 +14,12 @@ import {
   RunTableQuery,
   TrackedExperiment,
 } from "@tandem/protocol";
-import { type Experiment, parseArtifactPath, type Run, TrackingError } from "@tandem/tracking";
+import { type Experiment, parseArtifactPath, type Run } from "@tandem/tracking";
 import { z } from "zod";
 import { projectRole, requireProject, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
-import { ApiError, badRequest, forbidden, notFound } from "../errors.ts";
+import { badRequest, forbidden, notFound } from "../errors.ts";
 import { offsetOf, pageToken, wireDouble } from "../mlflow-wire.ts";
 import { errorResponses, json, secured } from "../openapi.ts";
 
@@ -131,15 +131,6 @@ export const toRunSummary = (r: Run): RunSummary => ({
   tags: Object.fromEntries(r.data.tags.map((t) => [t.key, t.value])),
 });
 
-/** Tracking errors in Tandem's shape (bad filters are 400, unknown things 404). */
-function asApiError(err: unknown): never {
-  if (err instanceof TrackingError) {
-    if (err.status === 404) throw new ApiError(404, "not_found", err.message);
-    throw badRequest(err.message);
-  }
-  throw err;
-}
-
 export function experimentRoutes({ db, tracking }: ApiDeps) {
   async function experimentFor(who: Identity, id: string, needed: Role) {
     const exp = await tracking.experiments.get(Number(id)).catch(() => null);
@@ -184,16 +175,14 @@ export function experimentRoutes({ db, tracking }: ApiDeps) {
         }
       })();
       const orderBy = q.orderBy === undefined ? [] : Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy];
-      const found = await tracking.runs
-        .search({
-          experimentIds: [exp.id],
-          filter: q.filter,
-          orderBy,
-          viewType: q.view === "active" ? "ACTIVE_ONLY" : q.view === "deleted" ? "DELETED_ONLY" : "ALL",
-          maxResults: q.limit + 1,
-          offset,
-        })
-        .catch(asApiError);
+      const found = await tracking.runs.search({
+        experimentIds: [exp.id],
+        filter: q.filter,
+        orderBy,
+        viewType: q.view === "active" ? "ACTIVE_ONLY" : q.view === "deleted" ? "DELETED_ONLY" : "ALL",
+        maxResults: q.limit + 1,
+        offset,
+      });
       const more = found.length > q.limit;
       return c.json(
         { runs: found.slice(0, q.limit).map(toRunSummary), nextCursor: more ? pageToken(offset + q.limit) : null },
@@ -231,8 +220,7 @@ export function experimentRoutes({ db, tracking }: ApiDeps) {
       const row = await runFor(requireIdentity(c), c.req.valid("param").id);
       const sub = c.req.valid("query").path.replace(/^\/+|\/+$/g, "");
       const root = `${row.experimentId}/${row.id}/artifacts`;
-      const entries = await (async () =>
-        tracking.artifacts.list(parseArtifactPath(sub ? `${root}/${sub}` : root)))().catch(asApiError);
+      const entries = await (async () => tracking.artifacts.list(parseArtifactPath(sub ? `${root}/${sub}` : root)))();
       return c.json(
         entries.map((e) => ({
           path: sub ? `${sub}/${e.path}` : e.path,
@@ -246,9 +234,7 @@ export function experimentRoutes({ db, tracking }: ApiDeps) {
       const row = await runFor(requireIdentity(c), c.req.valid("param").id);
       const sub = c.req.valid("query").path.replace(/^\/+/, "");
       const file = await (async () =>
-        tracking.artifacts.get(parseArtifactPath(`${row.experimentId}/${row.id}/artifacts/${sub}`)))().catch(
-        asApiError,
-      );
+        tracking.artifacts.get(parseArtifactPath(`${row.experimentId}/${row.id}/artifacts/${sub}`)))();
       if (!file) throw notFound("Artifact");
       const name = sub.split("/").pop() ?? "artifact";
       return new Response(Readable.toWeb(file.stream) as ReadableStream, {

@@ -16,7 +16,6 @@ import { notebookRole, projectRole, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
-import { kernelError } from "../kernel-errors.ts";
 import { errorResponses, json, noContent, secured } from "../openapi.ts";
 
 const tags = ["jupyter"];
@@ -179,7 +178,7 @@ async function parseBody<T extends z.ZodType>(req: Request, schema: T): Promise<
     throw new ApiError(400, ErrorCode.invalidJson, "The request body is not valid JSON");
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw kernelError(parsed.error);
+  if (!parsed.success) throw parsed.error;
   return parsed.data;
 }
 
@@ -249,9 +248,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
       const who = requireIdentity(c);
       const body = await parseBody(c.req.raw, StartKernelBody);
       await requireCanRunCode(db, who);
-      const k = await kernels.start(body.name || undefined, ownerOf(who)).catch((err) => {
-        throw kernelError(err);
-      });
+      const k = await kernels.start(body.name || undefined, ownerOf(who));
       c.header("Location", `/api/kernels/${k.id}`);
       return c.json(toModel(k), 201);
     })
@@ -266,16 +263,12 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
     })
     .openapi(interruptKernel, async (c) => {
       const k = await reach(requireIdentity(c), c.req.valid("param").id, "editor");
-      await kernels.interrupt(k.id).catch((err) => {
-        throw kernelError(err);
-      });
+      await kernels.interrupt(k.id);
       return c.body(null, 204);
     })
     .openapi(restartKernel, async (c) => {
       const k = await reach(requireIdentity(c), c.req.valid("param").id, "editor");
-      const restarted = await kernels.restart(k.id).catch((err) => {
-        throw kernelError(err);
-      });
+      const restarted = await kernels.restart(k.id);
       return c.json(toModel(restarted), 200);
     })
     .openapi(listSessions, async (c) => {
@@ -295,9 +288,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
       if (kernelId) await reach(who, kernelId, "editor");
       else {
         await requireCanRunCode(db, who);
-        const k = await kernels.start(body.kernel?.name || undefined, ownerOf(who)).catch((err) => {
-          throw kernelError(err);
-        });
+        const k = await kernels.start(body.kernel?.name || undefined, ownerOf(who));
         kernelId = k.id;
       }
       const s = kernels.sessions.create({ path, name, type, kernelId, userId: who.user.id });
@@ -315,9 +306,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
       if (body.kernel?.id) kernelId = (await reach(who, body.kernel.id, "editor")).id;
       else if (body.kernel?.name) {
         await requireCanRunCode(db, who);
-        const k = await kernels.start(body.kernel.name, ownerOf(who)).catch((err) => {
-          throw kernelError(err);
-        });
+        const k = await kernels.start(body.kernel.name, ownerOf(who));
         kernelId = k.id;
       }
       const previous = s.kernelId;

@@ -2,8 +2,8 @@ import { Readable } from "node:stream";
 import { MlflowCode, parseArtifactPath, TrackingError } from "@tandem/tracking";
 import { Hono } from "hono";
 import type { ApiDeps, AppContext, AppEnv } from "../context.ts";
+import { mlflowError } from "../error-table.ts";
 import { mlflowAccess } from "../mlflow-access.ts";
-import { mlflowError } from "./mlflow.ts";
 
 /**
  * MLflow's proxied artifact store (`/api/2.0/mlflow-artifacts/artifacts/<experimentId>/...`):

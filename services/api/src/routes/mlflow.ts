@@ -11,7 +11,7 @@ import {
 import { Hono } from "hono";
 import type { Identity } from "../auth/identity.ts";
 import type { ApiDeps, AppContext, AppEnv } from "../context.ts";
-import { ApiError } from "../errors.ts";
+import { mlflowError } from "../error-table.ts";
 import { mlflowAccess } from "../mlflow-access.ts";
 import { type Body, type Handler, list, maxResultsOf, required, str } from "../mlflow-params.ts";
 import {
@@ -34,24 +34,6 @@ function viewTypeOf(v: unknown): ViewType {
   if (!t) throw new TrackingError(MlflowCode.invalid, `Invalid view type '${String(v)}'`);
   return t;
 }
-/** An error in MLflow's shape `{ error_code, message }`, whatever was thrown. */
-export function mlflowError(c: AppContext, err: unknown, log: ApiDeps["log"]) {
-  if (err instanceof TrackingError) return c.json({ error_code: err.code, message: err.message }, err.status);
-  if (err instanceof ApiError) {
-    const code =
-      err.status === 401
-        ? MlflowCode.unauthenticated
-        : err.status === 403
-          ? MlflowCode.permissionDenied
-          : err.status === 404
-            ? MlflowCode.notFound
-            : MlflowCode.invalid;
-    return c.json({ error_code: code, message: err.message }, err.status);
-  }
-  log.error({ err, method: c.req.method, path: c.req.path }, "mlflow request failed");
-  return c.json({ error_code: MlflowCode.internal, message: "Something went wrong on the server" }, 500);
-}
-
 /** The request's parameters: the JSON body (POST) merged over the query string (GET, with repeated keys as lists). */
 async function bodyOf(c: AppContext): Promise<Body> {
   const url = new URL(c.req.url);

@@ -1,10 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { KernelOwner, Kernels } from "@tandem/kernels";
 import {
+  CompleteBody,
+  CompleteReply,
   ExecuteAccepted,
   ExecuteBody,
   IdParam,
   InputReplyBody,
+  InspectBody,
+  InspectReply,
   NotebookKernelState,
   RestartNotebookKernelBody,
   StartNotebookKernelBody,
@@ -12,8 +16,7 @@ import {
 import { requireNotebook } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
-import { ApiError } from "../errors.ts";
-import { kernelError } from "../kernel-errors.ts";
+import { ApiError, badRequest } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 
 const tags = ["kernels"];
@@ -83,6 +86,31 @@ const input = createRoute({
   responses: { 204: noContent, ...errorResponses, ...conflictResponse },
 });
 
+const complete = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/complete",
+  tags,
+  summary: "Tab completion from the notebook's kernel (editor); answers at once, empty, while a cell runs",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(CompleteBody) },
+  responses: { 200: json(CompleteReply, "Completions"), ...errorResponses, ...conflictResponse },
+});
+const inspect = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/inspect",
+  tags,
+  summary: "Signature and docstring of the name at the cursor, from the notebook's kernel (editor)",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(InspectBody) },
+  responses: { 200: json(InspectReply, "Help"), ...errorResponses, ...conflictResponse },
+});
+
+/** The cursor must fall inside the code (positions are code points, as in Jupyter). */
+function checkCursor(code: string, cursorPos: number) {
+  const length = [...code].length;
+  if (cursorPos > length) throw badRequest(`cursorPos ${cursorPos} is past the end of the code (${length} characters)`);
+}
+
 function owner(who: Identity, notebook: { id: string; projectId: string }): KernelOwner {
   return {
     user: { id: who.user.id, email: who.user.email, name: who.user.name },
@@ -93,10 +121,6 @@ function owner(who: Identity, notebook: { id: string; projectId: string }): Kern
 
 /** A notebook's own kernel: execution into the shared document, and its lifecycle. */
 export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
-  const wrap = <T>(p: Promise<T>) =>
-    p.catch((err) => {
-      throw kernelError(err);
-    });
   return router()
     .openapi(getState, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "viewer");
@@ -105,7 +129,7 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
     .openapi(start, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      await wrap(kernels.notebooks.start(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec));
+      await kernels.notebooks.start(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec);
       return c.json(kernels.notebooks.status(notebook.id), 201);
     })
     .openapi(shutdown, async (c) => {
@@ -116,26 +140,42 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
     })
     .openapi(interrupt, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
-      await wrap(kernels.notebooks.interrupt(notebook.id));
+      await kernels.notebooks.interrupt(notebook.id);
       return c.body(null, 204);
     })
     .openapi(restart, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      await wrap(kernels.notebooks.restart(notebook.id, owner(who, notebook), c.req.valid("json").runAll));
+      await kernels.notebooks.restart(notebook.id, owner(who, notebook), c.req.valid("json").runAll);
       return c.json(kernels.notebooks.status(notebook.id), 200);
     })
     .openapi(execute, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      const queued = await wrap(kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json")));
+      const queued = await kernels.notebooks.execute(notebook.id, owner(who, notebook), c.req.valid("json"));
       return c.json({ ...kernels.notebooks.status(notebook.id), cells: queued.map((q) => q.cellId) }, 202);
     })
     .openapi(input, async (c) => {
       const who = requireIdentity(c);
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
-      const answered = await wrap(kernels.notebooks.answerInput(notebook.id, who.user.id, c.req.valid("json").value));
+      const answered = await kernels.notebooks.answerInput(notebook.id, who.user.id, c.req.valid("json").value);
       if (!answered) throw new ApiError(409, "conflict", "No input() is waiting in this notebook");
       return c.body(null, 204);
+    })
+    .openapi(complete, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
+      const { code, cursorPos } = c.req.valid("json");
+      checkCursor(code, cursorPos);
+      const reply = await kernels.notebooks.complete(notebook.id, code, cursorPos);
+      if (!reply) throw new ApiError(409, "conflict", "The notebook has no running kernel: run a cell to start one");
+      return c.json(reply, 200);
+    })
+    .openapi(inspect, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
+      const { code, cursorPos, detailLevel } = c.req.valid("json");
+      checkCursor(code, cursorPos);
+      const reply = await kernels.notebooks.inspect(notebook.id, code, cursorPos, detailLevel ?? 0);
+      if (!reply) throw new ApiError(409, "conflict", "The notebook has no running kernel: run a cell to start one");
+      return c.json(reply, 200);
     });
 }

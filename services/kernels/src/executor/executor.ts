@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
+import { kernelDead, noKernel } from "../errors.ts";
 import type { Kernel } from "../kernel.ts";
 import type { KernelManager, KernelOwner } from "../manager.ts";
 import type { OutputLimits } from "../outputs.ts";
-import { KernelDeadError, NoKernelError } from "./errors.ts";
 import { NotebookRunner } from "./runner.ts";
 import { selectCells } from "./select.ts";
 import type { ExecuteRequest, ExecutionListener, ExecutionRecord, OpenDoc, QueuedCell } from "./types.ts";
@@ -61,7 +61,7 @@ export class Executor {
   async execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]> {
     const r = this.runner(notebookId);
     const live = r.liveKernel();
-    if (live && live.state === "dead") throw new KernelDeadError();
+    if (live && live.state === "dead") throw kernelDead();
     const doc = await this.openDoc(notebookId);
     let ids: string[];
     try {
@@ -75,7 +75,7 @@ export class Executor {
 
   async interrupt(notebookId: string): Promise<void> {
     const kernel = this.kernelOf(notebookId);
-    if (!kernel) throw new NoKernelError();
+    if (!kernel) throw noKernel();
     this.runners.get(notebookId)?.clearQueue();
     await kernel.interrupt();
   }
@@ -84,7 +84,7 @@ export class Executor {
   async restart(notebookId: string, owner: KernelOwner, runAll = false): Promise<Kernel> {
     const r = this.runner(notebookId);
     const kernel = r.liveKernel();
-    if (!kernel) throw new NoKernelError();
+    if (!kernel) throw noKernel();
     r.failAll("The kernel was restarted");
     await kernel.restart();
     if (runAll) await this.execute(notebookId, owner, { cells: "all" });

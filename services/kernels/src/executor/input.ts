@@ -1,7 +1,7 @@
+import { KernelError } from "../errors.ts";
 import type { Kernel } from "../kernel.ts";
 import { RawMessage } from "../wire.ts";
 import type { PublishedState } from "./document.ts";
-import { NotebookBusyError } from "./errors.ts";
 import type { RunningCell } from "./running-cell.ts";
 
 /** Shows a running cell's input() prompt in the document, addressed to the browser that ran it. */
@@ -30,7 +30,8 @@ export async function answerInput(
   value: string,
 ): Promise<boolean> {
   if (!r?.input || !kernel) return false;
-  if (r.job.user.id !== userId) throw new NotebookBusyError("Only the person who ran the cell can answer its input");
+  if (r.job.user.id !== userId)
+    throw new KernelError("not_your_input", "Only the person who ran the cell can answer its input");
   const request = r.input;
   r.input = undefined;
   await kernel.send("stdin", withParent(kernel.message("input_reply", { value }), request));

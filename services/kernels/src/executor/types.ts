@@ -1,5 +1,4 @@
 import type * as Y from "yjs";
-import type { KernelOwner } from "../manager.ts";
 
 /** The live document of a notebook (collab's room), held until released. */
 export type OpenDoc = (notebookId: string) => Promise<{ readonly doc: Y.Doc; release(): void }>;
