@@ -64,6 +64,8 @@ async function authorize(
     };
   }
   // A cookie rides along on any site's WebSocket; only our own pages may use it.
+  // A kernel's token reads its notebook over REST; it never joins the live document.
+  if (who.kind === "kernel") return { code: CloseCode.forbidden, reason: "A kernel's token cannot open notebooks" };
   if (who.via === "session" && !sameOrigin(headers)) {
     return { code: CloseCode.forbidden, reason: "Cross-site WebSocket refused" };
   }

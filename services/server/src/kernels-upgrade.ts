@@ -22,6 +22,10 @@ export function kernelsUpgrade(db: Db, kernels: Kernels, live: LiveAccess, clock
       refuseUpgrade(socket, 401, "Sign in or send a token");
       return true;
     }
+    if (who.kind === "kernel") {
+      refuseUpgrade(socket, 403, "A kernel's token cannot open kernel channels");
+      return true;
+    }
     if (who.via === "session" && !sameOrigin(headers)) {
       refuseUpgrade(socket, 403, "Cross-site WebSocket refused");
       return true;

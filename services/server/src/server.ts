@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { bootstrapAdmin, createAccessEvents, createApi, createToken, revokeToken } from "@tandem/api";
+import { bootstrapAdmin, createAccessEvents, createApi, KernelTokens } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
@@ -68,6 +68,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw err;
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
+  // Kernel tokens expire unless renewed; the ones this server issued before a crash die now.
+  const clock = options.clock ?? (() => new Date());
+  const kernelTokens = new KernelTokens(database.db, { issuer: `${hostname()}:${config.dataDir}`, clock });
+  const orphaned = await kernelTokens.revokePrevious();
+  if (orphaned) log.info({ revoked: orphaned }, "revoked the kernel tokens of the previous start");
+  const renewal = setInterval(
+    () => void kernelTokens.renewIfDue().catch((err) => log.warn({ err }, "renewing kernel tokens failed")),
+    1000,
+  );
+  renewal.unref();
 
   // An in-memory database has no data dir on disk; environments and kernels still need one.
   const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), `tandem-${process.pid}`) : config.dataDir;
@@ -82,7 +92,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log: log.child({ area: "envs" }),
   });
 
-  const clock = options.clock ?? (() => new Date());
   const collab = createCollab({
     clock,
     db: database.db,
@@ -117,7 +126,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         if (!ctx.notebookId || !ctx.projectId || !ctx.userId || !apiUrl) return null;
         const { userId, projectId } = ctx;
         const run = await scheduler.trackingOf(ctx.notebookId);
-        const created = await createToken(database.db, { userId, projectId, name: "kernel MLflow tracking" });
+        const created = await kernelTokens.mint({ userId, projectId, name: "kernel MLflow tracking" });
         const env: Record<string, string> = {
           ...(await tracking.kernelTrackingEnv({
             notebookId: run?.notebookId ?? ctx.notebookId,
@@ -130,7 +139,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         if (run) env.MLFLOW_RUN_ID = run.experimentRunId;
         return {
           runtimeEnv: env,
-          release: async () => void (await revokeToken(database.db, userId, created.id)),
+          release: () => created.revoke(),
         };
       },
     ],
@@ -142,12 +151,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     poolSize: config.kernelPoolSize,
     idleTimeoutMs: config.kernelIdleTimeout * 1000,
     streamOutputLimit: config.streamOutputLimit,
+    outputCountLimit: config.outputCountLimit,
+    outputBytesLimit: config.outputBytesLimit,
     runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
-    // A kernel's token reaches only its notebook's project; it is revoked when the kernel ends.
+    // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
+    // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
     mintToken: async ({ userId, projectId, name }) => {
       if (!projectId) return undefined;
-      const created = await createToken(database.db, { userId, projectId, name });
-      return { token: created.token, revoke: async () => void (await revokeToken(database.db, userId, created.id)) };
+      return kernelTokens.mint({ userId, projectId, name });
     },
   });
 
@@ -247,6 +258,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         live.close();
+        clearInterval(renewal);
         // Runs going here go back to the queue before their kernels stop.
         await scheduler.close();
         // Kernels first: their last outputs land in the rooms before those flush.

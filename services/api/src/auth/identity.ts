@@ -13,6 +13,8 @@ export interface Identity {
   projectScope: string | null;
   /** The session's stored digest, when signed in by cookie. */
   sessionId?: string;
+  /** "kernel" for a kernel's token: it reaches only what notebook code needs (kernel-scope.ts). */
+  kind: "personal" | "kernel";
 }
 
 /** Where a request may carry its credentials (headers, query, cookie), as in Jupyter. */
@@ -68,7 +70,12 @@ const userColumns = {
 
 async function identityFromToken(db: Db, secret: string, now: Date): Promise<Identity | null> {
   const [row] = await db
-    .select({ user: userColumns, tokenId: schema.apiTokens.id, projectId: schema.apiTokens.projectId })
+    .select({
+      user: userColumns,
+      tokenId: schema.apiTokens.id,
+      projectId: schema.apiTokens.projectId,
+      kind: schema.apiTokens.kind,
+    })
     .from(schema.apiTokens)
     .innerJoin(schema.users, eq(schema.users.id, schema.apiTokens.userId))
     .where(
@@ -81,7 +88,13 @@ async function identityFromToken(db: Db, secret: string, now: Date): Promise<Ide
     .limit(1);
   if (!row) return null;
   noteTokenUse(db, row.tokenId, now);
-  return { user: row.user, via: "token", tokenId: row.tokenId, projectScope: row.projectId };
+  return {
+    user: row.user,
+    via: "token",
+    tokenId: row.tokenId,
+    projectScope: row.projectId,
+    kind: row.kind === "kernel" ? "kernel" : "personal",
+  };
 }
 
 /** Tokens whose last use was written recently, and when. */
@@ -112,5 +125,5 @@ async function identityFromSession(db: Db, secret: string, now: Date): Promise<I
     .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
     .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, now)))
     .limit(1);
-  return row ? { user: row.user, via: "session", projectScope: null, sessionId } : null;
+  return row ? { user: row.user, via: "session", projectScope: null, sessionId, kind: "personal" } : null;
 }
