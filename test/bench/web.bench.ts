@@ -6,7 +6,7 @@
  *  2. keystroke in one browser context to render in another: p50/p95 over 200 keystrokes.
  *
  * Run: npx tsx test/bench/web.bench.ts   (needs Postgres, /usr/bin/chromium, and JupyterLab in
- * .cache/jlab-venv: python3 -m venv .cache/jlab-venv && .cache/jlab-venv/bin/pip install jupyterlab)
+ * .cache/jlab-venv, made by `bash scripts/bench-venvs.sh`)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -93,9 +93,7 @@ async function loads(context: BrowserContext, url: string, firstSel: string, rea
 
 async function startJupyterLab(dir: string): Promise<{ url: string; child: ChildProcess }> {
   if (!existsSync(JLAB)) {
-    throw new Error(
-      "JupyterLab is the peer: python3 -m venv .cache/jlab-venv && .cache/jlab-venv/bin/pip install jupyterlab",
-    );
+    throw new Error("JupyterLab is the peer and is missing from .cache/jlab-venv: run `bash scripts/bench-venvs.sh`");
   }
   const port = await freePort();
   const child = spawn(

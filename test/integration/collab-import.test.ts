@@ -1,28 +1,25 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { normalizeNbformat } from "@tandem/notebook";
-import { createProject, createUser, repoRoot, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import {
+  checkWithNbformat,
+  createProject,
+  createUser,
+  nbformatFixture,
+  nbformatFixtures,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cellSources, connect } from "./collab-clients.ts";
 
-// CI keeps the corpus beside the clone; NBFORMAT_CORPUS points elsewhere (e.g. from a git worktree).
-const corpus = process.env.NBFORMAT_CORPUS ?? join(repoRoot, "../shared/corpus/nbformat");
-const files = (() => {
-  try {
-    return readdirSync(corpus).filter((f) => f.endsWith(".ipynb"));
-  } catch {
-    throw new Error(
-      `The nbformat corpus is missing: expected it at ${corpus} (../shared/corpus/nbformat beside the clone), or set NBFORMAT_CORPUS`,
-    );
-  }
-})();
+// Fixtures made by Python's nbformat (its v3/v4 builders); exports are compared with what it reads.
+const fixtures = nbformatFixtures();
 const INVALID: Record<string, RegExp> = {
-  "invalid.ipynb": /cells\[0\].*source/,
+  "invalid_missing_source.ipynb": /cells\[0\].*source/,
   "invalid_cell_id.ipynb": /cells\[0\]\.id/,
   "invalid_unique_cell_id.ipynb": /cells\[1\]\.id/,
-  "v4_5_invalid_metadata.ipynb": /cells\[0\]\.metadata\.collapsed/,
+  "invalid_metadata.ipynb": /cells\[0\]\.metadata\.collapsed/,
 };
-const read = (f: string) => JSON.parse(readFileSync(join(corpus, f), "utf8"));
+const read = (name: string) => JSON.parse(nbformatFixture(name).text);
 
 let server: TestServer;
 let owner: TestUser;
@@ -36,8 +33,9 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe(".ipynb import and export over the API", () => {
-  for (const file of files.filter((f) => !(f in INVALID))) {
-    it(`round-trips ${file} through import, a client, and export`, async () => {
+  for (const fixture of fixtures.filter((f) => f.read)) {
+    const file = fixture.name;
+    it(`round-trips ${file} through import, a client, and export to what Python's nbformat reads`, async () => {
       const original = read(file);
       const imported = await owner.client.post(
         `/api/projects/${projectId}/notebooks/import?name=${encodeURIComponent(file)}`,
@@ -49,12 +47,11 @@ describe(".ipynb import and export over the API", () => {
 
       const exported = await owner.client.get(`/api/notebooks/${id}/ipynb`);
       expect(exported.status).toBe(200);
-      const expected = normalizeNbformat(original) as { cells: { id: string }[] };
-      // Ids nbformat would generate (none in the file) are the server's; all others are kept.
-      expected.cells.forEach((c, i) => {
-        if (original.nbformat === 3 || !original.cells[i].id) c.id = exported.body.cells[i].id;
-      });
+      // nbformat makes up random ids when it upgrades (v3, 4.0–4.4): the server's stand for them.
+      const expected = structuredClone(fixture.read!);
+      if (fixture.generated_ids) for (const [i, c] of expected.cells.entries()) c.id = exported.body.cells[i].id;
       expect(exported.body).toEqual(expected);
+      expect(checkWithNbformat([exported.body])).toEqual([{ error: null, round_trip_equal: true }]);
 
       // A stock client sees the same cells.
       const client = connect(server.url, id, { token: owner.token });
@@ -77,7 +74,7 @@ describe(".ipynb import and export over the API", () => {
 
   it("leaves no notebook behind after a refused import", async () => {
     const before = (await owner.client.get(`/api/projects/${projectId}/notebooks`)).body.length;
-    await owner.client.post(`/api/projects/${projectId}/notebooks/import`, read("invalid.ipynb"));
+    await owner.client.post(`/api/projects/${projectId}/notebooks/import`, read("invalid_missing_source.ipynb"));
     expect((await owner.client.get(`/api/projects/${projectId}/notebooks`)).body.length).toBe(before);
   });
 

@@ -42,6 +42,8 @@ describe("the API describes itself", () => {
       "GET /runs/{id}",
       "POST /runs/{id}/cancel",
       "POST /notebooks/{id}/detach",
+      "POST /notebooks/{id}/complete",
+      "POST /notebooks/{id}/inspect",
       "GET /projects/{id}/jobs",
       "POST /projects/{id}/jobs",
       "PATCH /jobs/{id}",

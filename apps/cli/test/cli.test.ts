@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createUser, repoRoot, startTestServer, type TestServer } from "@tandem/testkit";
+import { createUser, repoRoot, startTestServer, type TestServer, writeNbformatFixture } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -113,11 +113,11 @@ describe("tandem CLI: notebook files and sharing", () => {
   it("imports an .ipynb, exports it back, and manages share links", async () => {
     const env = { TANDEM_URL: server.url, TANDEM_TOKEN: server.adminToken };
     const project = JSON.parse((await tandem(["projects", "create", "Files", "--json"], env)).stdout);
-    const source = join(repoRoot, "../shared/corpus/nbformat/test4.ipynb");
+    const source = await writeNbformatFixture(home, "full_v4_5.ipynb");
     const imported = await tandem(["notebooks", "import", project.id, source, "--json"], env);
     expect(imported.code, imported.stderr).toBe(0);
     const nb = JSON.parse(imported.stdout);
-    expect(nb.name).toBe("test4");
+    expect(nb.name).toBe("full_v4_5");
 
     const out = join(home, "exported.ipynb");
     expect((await tandem(["notebooks", "export", nb.id, "-o", out], env)).code).toBe(0);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
+import { Assistant, type Completion, type Inspection } from "./assist.ts";
 import { KernelError } from "./errors.ts";
 import { Executor } from "./executor/executor.ts";
 import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
@@ -102,6 +103,10 @@ export interface Kernels {
     restart(notebookId: string, owner: KernelOwner, runAll?: boolean): Promise<KernelInfo>;
     shutdown(notebookId: string): Promise<boolean>;
     answerInput(notebookId: string, userId: string, value: string): Promise<boolean>;
+    /** Tab completion from the notebook's kernel; null when it has none running. */
+    complete(notebookId: string, code: string, cursorPos: number): Promise<Completion | null>;
+    /** Shift+Tab help (signature and docstring); null when it has no kernel running. */
+    inspect(notebookId: string, code: string, cursorPos: number, detailLevel: 0 | 1): Promise<Inspection | null>;
   };
   /** Tells `listener` about every finished notebook cell run (tracking, audit). */
   onExecution(listener: ExecutionListener): () => void;
@@ -143,6 +148,10 @@ export function createKernels(o: KernelsOptions): Kernels {
     { streamLimit: o.streamOutputLimit ?? 1_000_000, flushMs: o.outputFlushMs ?? 20, tailRefreshMs: 1000 },
     o.log,
   );
+  const assistant = new Assistant({
+    kernelOf: (notebookId) => executor.kernelOf(notebookId),
+    running: (notebookId) => executor.status(notebookId).running !== null,
+  });
   const channels = new ChannelsServer();
   const sessions = new Sessions();
   manager.onShutdown = async (kernel) => {
@@ -219,6 +228,8 @@ export function createKernels(o: KernelsOptions): Kernels {
       restart: async (notebookId, owner, runAll) => info(await executor.restart(notebookId, owner, runAll)),
       shutdown: (notebookId) => executor.shutdown(notebookId),
       answerInput: (notebookId, userId, value) => executor.answerInput(notebookId, userId, value),
+      complete: (notebookId, code, cursorPos) => assistant.complete(notebookId, code, cursorPos),
+      inspect: (notebookId, code, cursorPos, level) => assistant.inspect(notebookId, code, cursorPos, level),
     },
     onExecution(listener) {
       executor.listeners.push(listener);

@@ -4,10 +4,11 @@ import { eq } from "drizzle-orm";
 import { forbidden, notFound } from "./errors.ts";
 import { EDITING_ROLES, memberProjects, memberRole } from "./membership.ts";
 
-/** Who asks: a user, and the one project their token is limited to (if it is). */
+/** Who asks: a user, the one project their token is limited to (if it is), and whether a kernel's token asks. */
 export interface Caller {
   user: { id: string; isAdmin: boolean };
   projectScope?: string | null;
+  kind?: "personal" | "kernel";
 }
 
 const rank: Record<Role, number> = { viewer: 1, editor: 2, owner: 3 };
@@ -16,9 +17,17 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
   return rank[role] >= rank[needed];
 }
 
+/** A kernel's token acts at most as an editor, whatever its holder's role (owners and admins included). */
+export function capKernelRole(role: Role | null): Role | null {
+  return role === "owner" ? "editor" : role;
+}
+
 /** The caller's role in a project, or null when they have none (or their token is scoped elsewhere). */
 export async function roleOf(db: Db, who: Caller, projectId: string): Promise<Role | null> {
   if (who.projectScope && who.projectScope !== projectId) return null;
+  // A kernel's token never acts as more than an editor (its holder's admin rights included).
+  if (who.kind === "kernel")
+    return capKernelRole(who.user.isAdmin ? "owner" : await memberRole(db, projectId, who.user.id));
   if (who.user.isAdmin) return "owner";
   return memberRole(db, projectId, who.user.id);
 }

@@ -35,7 +35,11 @@ export function normalizeNbformat(input: unknown): JsonObject {
   if (nb.nbformat !== 4) {
     throw new InvalidNotebookError([`nbformat: unsupported version ${JSON.stringify(nb.nbformat)} (expected 3 or 4)`]);
   }
-  if (typeof nb.nbformat_minor === "number" && nb.nbformat_minor < 5) nb.nbformat_minor = 5;
+  if (typeof nb.nbformat_minor === "number" && nb.nbformat_minor < 5) {
+    // As nbformat.v4.upgrade: the minor version it came from is kept in the metadata.
+    if (isObject(nb.metadata)) nb.metadata.orig_nbformat_minor = nb.nbformat_minor;
+    nb.nbformat_minor = 5;
+  }
   if (Array.isArray(nb.cells)) {
     for (const cell of nb.cells) {
       if (!isObject(cell)) continue;
@@ -60,6 +64,7 @@ function upgradeV3(nb: JsonObject): JsonObject {
   delete metadata.name;
   delete metadata.signature;
   metadata.orig_nbformat = 3;
+  metadata.orig_nbformat_minor = 0;
   const cells: JsonValue[] = [];
   const worksheets = Array.isArray(nb.worksheets) ? nb.worksheets : [];
   for (const ws of worksheets) {

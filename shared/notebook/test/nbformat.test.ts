@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { YNotebook } from "@jupyter/ydoc";
-import { repoRoot } from "@tandem/testkit";
+import { checkWithNbformat, nbformatFixture, nbformatFixtures } from "@tandem/testkit";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import {
@@ -9,68 +7,55 @@ import {
   exportNbformat,
   fromNbformat,
   InvalidNotebookError,
-  normalizeNbformat,
   toNbformat,
   validateNbformat,
 } from "../src/index.ts";
 
-// CI keeps the corpus beside the clone; NBFORMAT_CORPUS points elsewhere (e.g. from a git worktree).
-const corpus = process.env.NBFORMAT_CORPUS ?? join(repoRoot, "../shared/corpus/nbformat");
-const files = (() => {
-  try {
-    return readdirSync(corpus).filter((f) => f.endsWith(".ipynb"));
-  } catch {
-    throw new Error(
-      `The nbformat corpus is missing: expected it at ${corpus} (beside the clone, ../shared/corpus/nbformat), or set NBFORMAT_CORPUS`,
-    );
-  }
-})();
-const read = (f: string) => JSON.parse(readFileSync(join(corpus, f), "utf8"));
+// Fixtures made by Python's nbformat (its v3/v4 builders), and compared with what it reads and writes.
+const fixtures = nbformatFixtures();
+const parse = (name: string) => JSON.parse(nbformatFixture(name).text);
 
-/** Invalid notebooks in the corpus, and the field each error must name. */
+/** Invalid notebooks, and the field each error must name. */
 const INVALID: Record<string, RegExp> = {
-  "invalid.ipynb": /cells\[0\].*source/,
+  "invalid_missing_source.ipynb": /cells\[0\].*source/,
   "invalid_cell_id.ipynb": /cells\[0\]\.id/,
   "invalid_unique_cell_id.ipynb": /cells\[1\]\.id: 'dup'.*unique/,
-  "v4_5_invalid_metadata.ipynb": /cells\[0\]\.metadata\.collapsed: must be boolean/,
+  "invalid_metadata.ipynb": /cells\[0\]\.metadata\.collapsed: must be boolean/,
 };
 
-describe("nbformat corpus", () => {
-  it("has every notebook the tests expect", () => {
-    expect(files.length).toBeGreaterThanOrEqual(14);
-    for (const f of Object.keys(INVALID)) expect(files).toContain(f);
+/** Through a real update, as a client would receive it. */
+function roundTrip(nb: unknown) {
+  const copy = new Y.Doc();
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(fromNbformat(nb)));
+  return exportNbformat(copy);
+}
+
+describe("nbformat fixtures", () => {
+  it("has every notebook the tests expect, valid or not as Python's nbformat says", () => {
+    expect(fixtures.filter((f) => f.read).length).toBeGreaterThanOrEqual(7);
+    for (const name of Object.keys(INVALID)) expect(nbformatFixture(name).error).toBeTruthy();
   });
 
-  for (const file of files.filter((f) => !(f in INVALID))) {
-    it(`round-trips ${file}`, () => {
-      const original = read(file);
-      const doc = fromNbformat(original);
-      // Through a real update, as a client would receive it.
-      const copy = new Y.Doc();
-      Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
-      const exported = exportNbformat(copy);
-      // Equal up to nbformat's normalisation: lines joined, 4.5 with ids (generated where absent).
-      const expected = normalizeNbformat(original) as { cells: { id: string }[] };
-      expected.cells.forEach((c, i) => {
-        if (!original.cells?.[i]?.id && original.nbformat === 4) c.id = exported.cells[i]!.id;
-        if (original.nbformat === 3) c.id = exported.cells[i]!.id;
-      });
+  for (const fixture of fixtures.filter((f) => f.read)) {
+    it(`round-trips ${fixture.name} to what Python's nbformat reads`, () => {
+      const exported = roundTrip(JSON.parse(fixture.text));
+      // nbformat makes up random ids when it upgrades (v3, 4.0–4.4): those are the only difference allowed.
+      const expected = structuredClone(fixture.read!);
+      if (fixture.generated_ids) for (const [i, c] of expected.cells.entries()) c.id = exported.cells[i]!.id;
       expect(exported).toEqual(expected);
-      expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
-      // Every source, output and attachment survives.
-      const cellCount =
-        original.nbformat === 3
-          ? original.worksheets.flatMap((w: { cells: unknown[] }) => w.cells).length
-          : original.cells.length;
-      expect(exported.cells).toHaveLength(cellCount);
     });
   }
+
+  it("exports what Python's nbformat validates and writes back unchanged", () => {
+    const exported = fixtures.filter((f) => f.read).map((f) => roundTrip(JSON.parse(f.text)));
+    expect(checkWithNbformat(exported)).toEqual(exported.map(() => ({ error: null, round_trip_equal: true })));
+  });
 
   for (const [file, field] of Object.entries(INVALID)) {
     it(`refuses ${file}, naming the wrong field`, () => {
       let error: unknown;
       try {
-        fromNbformat(read(file));
+        fromNbformat(parse(file));
       } catch (err) {
         error = err;
       }
@@ -79,29 +64,26 @@ describe("nbformat corpus", () => {
     });
   }
 
-  it("upgrades nbformat 3 (worksheets, headings, pyout) to 4.5", () => {
-    const nb = validateNbformat(read("test3.ipynb"));
+  it("upgrades nbformat 3 (worksheets, headings, pyout, pyerr) to 4.5", () => {
+    const nb = validateNbformat(parse("v3.ipynb"));
     expect(nb.nbformat).toBe(4);
     expect(nb.nbformat_minor).toBe(5);
     expect(nb.metadata.orig_nbformat).toBe(3);
-    expect(nb.cells.some((c) => c.cell_type === "markdown" && c.source.startsWith("# "))).toBe(true);
+    expect(nb.cells.map((c) => c.source)).toEqual(["## A heading", "Some **text**", "x = 2\nx", "raw text"]);
     const outputs = nb.cells.flatMap((c) => (c.outputs as { output_type: string }[] | undefined) ?? []);
-    expect(outputs.some((o) => o.output_type === "execute_result")).toBe(true);
-    expect(outputs.every((o) => !["pyout", "pyerr"].includes(o.output_type))).toBe(true);
+    expect(outputs.map((o) => o.output_type)).toEqual(["stream", "execute_result", "display_data", "error"]);
   });
 
-  it("keeps list-of-lines sources as the same text", () => {
-    const nb = read("test4.5.ipynb");
-    const doc = fromNbformat(nb);
-    const first = nb.cells[0];
-    const joined = Array.isArray(first.source) ? first.source.join("") : first.source;
-    expect(toNbformat(doc).cells[0]!.source).toBe(joined);
+  it("keeps list-of-lines sources (as nbformat writes them) as the same text", () => {
+    const nb = parse("full_v4_5.ipynb");
+    expect(Array.isArray(nb.cells[1].source)).toBe(true);
+    expect(toNbformat(fromNbformat(nb)).cells[1]!.source).toBe(nb.cells[1].source.join(""));
   });
 });
 
 describe("document schema", () => {
   it("is readable by @jupyter/ydoc's YNotebook", () => {
-    const doc = fromNbformat(read("test4.5.ipynb"));
+    const doc = fromNbformat(parse("full_v4_5.ipynb"));
     const ynb = new YNotebook();
     Y.applyUpdate(ynb.ydoc, Y.encodeStateAsUpdate(doc));
     const theirs = ynb.toJSON();

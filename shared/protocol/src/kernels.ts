@@ -99,3 +99,31 @@ export const RestartNotebookKernelBody = z
   .meta({ id: "RestartNotebookKernelBody" });
 
 export const InputReplyBody = z.object({ value: z.string() }).meta({ id: "InputReplyBody" });
+
+/** `POST /api/notebooks/:id/complete` and `/inspect`: positions count code points, as Jupyter's do. */
+export const CompleteBody = z
+  .object({
+    code: z.string().max(1_000_000),
+    cursorPos: z.number().int().nonnegative().describe("Cursor position in code points of `code`"),
+  })
+  .meta({ id: "CompleteBody" });
+
+export const CompleteReply = z
+  .object({
+    matches: z.array(z.string()),
+    cursorStart: z.number().int(),
+    cursorEnd: z.number().int(),
+    types: z.array(z.object({ text: z.string(), type: z.string(), signature: z.string() })),
+    busy: z.boolean().describe("A cell is running: the kernel was not asked (it answers shell requests in order)"),
+  })
+  .meta({ id: "CompleteReply" });
+export type CompleteReply = z.infer<typeof CompleteReply>;
+
+export const InspectBody = CompleteBody.extend({
+  detailLevel: z.union([z.literal(0), z.literal(1)]).optional(),
+}).meta({ id: "InspectBody" });
+
+export const InspectReply = z
+  .object({ found: z.boolean(), text: z.string(), busy: z.boolean() })
+  .meta({ id: "InspectReply" });
+export type InspectReply = z.infer<typeof InspectReply>;

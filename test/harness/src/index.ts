@@ -1,5 +1,12 @@
 export { HttpClient, type HttpResult, type RequestOptions } from "./http.ts";
 export { pythonKernelspecs, testPython } from "./kernels.ts";
+export {
+  checkWithNbformat,
+  type NbformatFixture,
+  nbformatFixture,
+  nbformatFixtures,
+  writeNbformatFixture,
+} from "./nbformat.ts";
 export { adminDatabaseUrl, assertPostgres, createTestDatabase, INSTALL_HINT, type TestDatabase } from "./postgres.ts";
 export { repoRoot, startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 export { createProject, createUser, type TestUser } from "./users.ts";

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
-import type { CreatedShareLink, Notebook, ShareLink } from "@tandem/protocol";
+import type { CompleteReply, CreatedShareLink, InspectReply, Notebook, ShareLink } from "@tandem/protocol";
 import { type Command, group, need, UsageError } from "../command.ts";
 import { print } from "../output.ts";
 
@@ -45,6 +45,31 @@ export const notebookIo: Record<string, Command> = {
       const [id, ...cells] = need(ctx.args, 1, this.usage);
       await (await ctx.client()).post(`/api/notebooks/${id}/execute`, { cells: cells.length ? cells : "all" });
       if (!ctx.json) process.stdout.write("Queued; outputs arrive in the notebook.\n");
+      return 0;
+    },
+  },
+  complete: {
+    usage: "notebooks complete NOTEBOOK_ID CODE   (completions at the end of CODE, from the notebook's kernel)",
+    async run(ctx) {
+      const [id, code] = need(ctx.args, 2, this.usage);
+      const body = { code: code!, cursorPos: [...code!].length };
+      const reply = await (await ctx.client()).post<CompleteReply>(`/api/notebooks/${id}/complete`, body);
+      if (ctx.json) print(reply, true, []);
+      else process.stdout.write(reply.busy ? "The kernel is running a cell.\n" : `${reply.matches.join("\n")}\n`);
+      return 0;
+    },
+  },
+  inspect: {
+    usage: "notebooks inspect NOTEBOOK_ID CODE   (signature and docstring of the name ending CODE)",
+    async run(ctx) {
+      const [id, code] = need(ctx.args, 2, this.usage);
+      const body = { code: code!, cursorPos: [...code!].length };
+      const reply = await (await ctx.client()).post<InspectReply>(`/api/notebooks/${id}/inspect`, body);
+      if (ctx.json) print(reply, true, []);
+      else
+        process.stdout.write(
+          reply.found ? `${reply.text}\n` : reply.busy ? "The kernel is running a cell.\n" : "No help found.\n",
+        );
       return 0;
     },
   },

@@ -1,6 +1,8 @@
 import type {
   ApiToken,
+  CompleteReply,
   CreatedToken,
+  InspectReply,
   Member,
   Notebook,
   Project,
@@ -56,6 +58,8 @@ export async function request<T>(method: string, path: string, body?: unknown, r
 }
 
 export type { ShareLink, Version };
+export type CompletionReply = CompleteReply;
+export type InspectionReply = InspectReply;
 /** A new share link: its token and URL are shown once. */
 export type CreatedShareLink = ShareLink & { token: string; url: string };
 /** The document's new epoch after a replace (restore, import over it). */
@@ -134,6 +138,12 @@ export const api = {
     }),
   /** Answers the running cell's input() prompt. */
   input: (notebookId: string, value: string) => request<void>("POST", `/notebooks/${notebookId}/input`, { value }),
+  /** Tab completion from the notebook's kernel (positions in code points). */
+  complete: (notebookId: string, code: string, cursorPos: number) =>
+    request<CompleteReply>("POST", `/notebooks/${notebookId}/complete`, { code, cursorPos }),
+  /** Shift+Tab help: the signature and docstring at the cursor. */
+  inspect: (notebookId: string, code: string, cursorPos: number) =>
+    request<InspectReply>("POST", `/notebooks/${notebookId}/inspect`, { code, cursorPos }),
   interrupt: (notebookId: string) => request<unknown>("POST", `/notebooks/${notebookId}/kernel/interrupt`),
   restart: (notebookId: string, runAll = false) =>
     request<unknown>("POST", `/notebooks/${notebookId}/kernel/restart`, runAll ? { runAll } : {}),

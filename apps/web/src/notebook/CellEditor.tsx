@@ -23,6 +23,7 @@ import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { editModeCommand, type NotebookCommand } from "../lib/keyboard.ts";
+import { type KernelAssist, kernelAssistance } from "./completion.ts";
 import type { CellType } from "./doc.ts";
 
 export interface CellEditorProps {
@@ -35,6 +36,8 @@ export interface CellEditorProps {
   onCommand: (cmd: NotebookCommand, view: EditorView) => void;
   onFocus: () => void;
   onReady?: (view: EditorView) => void;
+  /** Completion and help from the notebook's kernel (code cells one may edit). */
+  assist?: KernelAssist;
 }
 
 const theme = EditorView.theme({
@@ -99,6 +102,7 @@ export function CellEditor(props: CellEditorProps) {
           EditorView.contentAttributes.of({ "aria-label": props.label }),
           placeholder(props.readOnly ? "" : props.cellType === "markdown" ? "Markdown text" : "Code"),
           yCollab(props.text, props.awareness, { undoManager }),
+          props.assist && props.cellType === "code" && !props.readOnly ? kernelAssistance(props.assist) : [],
           keymap.of([...yUndoManagerKeymap, indentWithTab, ...defaultKeymap, ...foldKeymap]),
           EditorView.domEventHandlers({ focus: () => props.onFocus() }),
           // A cursor moved without typing (click, arrows, Ctrl+End) starts a new undo step, as

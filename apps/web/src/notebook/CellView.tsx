@@ -9,6 +9,7 @@ import type { PeerState } from "../lib/presence.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
 import { whenNearViewport } from "../lib/visibility.ts";
 import { CellEditor } from "./CellEditor.tsx";
+import type { KernelAssist } from "./completion.ts";
 import { type CellMap, type CellType, executionStateOf, type InputRequest, sourceOf } from "./doc.ts";
 import { InputPrompt } from "./InputPrompt.tsx";
 import { OutputArea } from "./OutputArea.tsx";
@@ -33,6 +34,7 @@ export interface CellViewProps {
   inputRequest: InputRequest | null;
   inputIsMine: boolean;
   onInput: (value: string) => Promise<void>;
+  assist?: KernelAssist;
 }
 
 /** Reads a Y.Map key as a signal that follows remote changes. */
@@ -145,6 +147,7 @@ export function CellView(props: CellViewProps) {
                 label={`Cell ${props.index + 1} ${cellType()} source`}
                 onCommand={(cmd, view) => props.onCommand(cmd, view)}
                 onFocus={() => props.onEditFocus()}
+                assist={props.assist}
                 onReady={(view) => {
                   onCleanup(props.registerEditor(view));
                 }}

@@ -7,6 +7,7 @@ import { type ChordState, commandModeCommand, type NotebookCommand, SHORTCUTS } 
 import { colorFor, lightColor } from "../lib/presence.ts";
 import { CellView } from "./CellView.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
+import type { KernelAssist } from "./completion.ts";
 import type { NotebookConnection } from "./connection.ts";
 import {
   type CellJson,
@@ -18,6 +19,7 @@ import {
   mergeBelow,
   moveCell,
   setCellType,
+  sourceOf,
   splitCell,
 } from "./doc.ts";
 import { KernelBadge } from "./KernelBadge.tsx";
@@ -61,6 +63,17 @@ export function NotebookView(props: NotebookViewProps) {
   let clipboard: CellJson | null = null;
   let chord: ChordState = { key: null, at: 0 };
   let listEl!: HTMLDivElement;
+
+  const assist: KernelAssist | undefined = props.readOnly
+    ? undefined
+    : {
+        complete: (code, pos) => api.complete(props.notebookId, code, pos),
+        inspect: (code, pos) => api.inspect(props.notebookId, code, pos),
+        notebookText: () =>
+          cells()
+            .map((c) => sourceOf(c).toString())
+            .join("\n"),
+      };
 
   const color = colorFor(props.me.id ?? props.me.name);
   awareness.setLocalStateField("user", { name: props.me.name, color, colorLight: lightColor(color), id: props.me.id });
@@ -522,6 +535,7 @@ export function NotebookView(props: NotebookViewProps) {
                   }}
                   inputRequest={kernel().inputRequest?.cellId === id ? kernel().inputRequest : null}
                   inputIsMine={kernel().inputRequest?.clientId === doc.clientID}
+                  assist={assist}
                   onInput={async (value) => {
                     try {
                       await api.input(props.notebookId, value);

@@ -2,17 +2,21 @@ import { createRoute } from "@hono/zod-openapi";
 import type { KernelOwner, Kernels } from "@tandem/kernels";
 import { requireNotebook } from "@tandem/projects";
 import {
+  CompleteBody,
+  CompleteReply,
   ExecuteAccepted,
   ExecuteBody,
   IdParam,
   InputReplyBody,
+  InspectBody,
+  InspectReply,
   NotebookKernelState,
   RestartNotebookKernelBody,
   StartNotebookKernelBody,
 } from "@tandem/protocol";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
-import { ApiError } from "../errors.ts";
+import { ApiError, badRequest } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 
 const tags = ["kernels"];
@@ -82,6 +86,31 @@ const input = createRoute({
   responses: { 204: noContent, ...errorResponses, ...conflictResponse },
 });
 
+const complete = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/complete",
+  tags,
+  summary: "Tab completion from the notebook's kernel (editor); answers at once, empty, while a cell runs",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(CompleteBody) },
+  responses: { 200: json(CompleteReply, "Completions"), ...errorResponses, ...conflictResponse },
+});
+const inspect = createRoute({
+  method: "post",
+  path: "/notebooks/{id}/inspect",
+  tags,
+  summary: "Signature and docstring of the name at the cursor, from the notebook's kernel (editor)",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(InspectBody) },
+  responses: { 200: json(InspectReply, "Help"), ...errorResponses, ...conflictResponse },
+});
+
+/** The cursor must fall inside the code (positions are code points, as in Jupyter). */
+function checkCursor(code: string, cursorPos: number) {
+  const length = [...code].length;
+  if (cursorPos > length) throw badRequest(`cursorPos ${cursorPos} is past the end of the code (${length} characters)`);
+}
+
 function owner(who: Identity, notebook: { id: string; projectId: string }): KernelOwner {
   return {
     user: { id: who.user.id, email: who.user.email, name: who.user.name },
@@ -132,5 +161,21 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
       const answered = await kernels.notebooks.answerInput(notebook.id, who.user.id, c.req.valid("json").value);
       if (!answered) throw new ApiError(409, "conflict", "No input() is waiting in this notebook");
       return c.body(null, 204);
+    })
+    .openapi(complete, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
+      const { code, cursorPos } = c.req.valid("json");
+      checkCursor(code, cursorPos);
+      const reply = await kernels.notebooks.complete(notebook.id, code, cursorPos);
+      if (!reply) throw new ApiError(409, "conflict", "The notebook has no running kernel: run a cell to start one");
+      return c.json(reply, 200);
+    })
+    .openapi(inspect, async (c) => {
+      const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");
+      const { code, cursorPos, detailLevel } = c.req.valid("json");
+      checkCursor(code, cursorPos);
+      const reply = await kernels.notebooks.inspect(notebook.id, code, cursorPos, detailLevel ?? 0);
+      if (!reply) throw new ApiError(409, "conflict", "The notebook has no running kernel: run a cell to start one");
+      return c.json(reply, 200);
     });
 }
