@@ -32,6 +32,7 @@ export {
   createNotebookDoc,
   type ExecutionState,
   initEmptyNotebook,
+  KERNEL_MAP,
   META,
   metaOf,
   SERVER_ORIGIN,

@@ -1,9 +1,6 @@
-import { cellsOf, type JsonValue, SERVER_ORIGIN, setCellMetadata } from "@tandem/notebook";
+import { cellsOf, type JsonValue, KERNEL_MAP, SERVER_ORIGIN, setCellMetadata } from "@tandem/notebook";
 import * as Y from "yjs";
 import type { ExecutionRecord, OpenDoc } from "./types.ts";
-
-/** The shared-document root map that shows the notebook's kernel to every collaborator (not exported to .ipynb). */
-export const KERNEL_MAP = "tandem_kernel";
 
 function executionMetadata(r: ExecutionRecord): JsonValue {
   return JSON.parse(
