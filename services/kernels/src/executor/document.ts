@@ -1,5 +1,13 @@
-import { cellsOf, type JsonValue, SERVER_ORIGIN, setCellMetadata } from "@tandem/notebook";
+import {
+  cellsOf,
+  type JsonObject,
+  type JsonValue,
+  SERVER_ORIGIN,
+  setCellMetadata,
+  setKernelMetadata,
+} from "@tandem/notebook";
 import * as Y from "yjs";
+import type { Kernel } from "../kernel.ts";
 import type { ExecutionRecord, OpenDoc } from "./types.ts";
 
 /** The shared-document root map that shows the notebook's kernel to every collaborator (not exported to .ipynb). */
@@ -42,6 +50,13 @@ export class PublishedState {
   release() {
     this.handle?.release();
     this.handle = undefined;
+  }
+
+  /** The notebook's own metadata names the kernel that runs it (kernelspec, language_info), as in Jupyter. */
+  async recordKernel(kernel: Kernel) {
+    const info = kernel.kernelInfo?.language_info;
+    const languageInfo = info && typeof info === "object" ? (info as JsonObject) : undefined;
+    setKernelMetadata(await this.doc(), kernel.spec, languageInfo);
   }
 
   /** Shows the kernel's state to every collaborator. */
