@@ -11,6 +11,7 @@ const BOOLEAN_FLAGS = new Set([
   "enabled",
   "disabled",
   "replace-params",
+  "delete",
 ]);
 /** Short spellings. */
 const ALIASES: Record<string, string> = { h: "help", r: "requirements", o: "output" };

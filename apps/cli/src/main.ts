@@ -3,6 +3,7 @@ import { ApiRequestError, TandemClient } from "./client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
 import { envs } from "./commands/envs.ts";
+import { models } from "./commands/models.ts";
 import { share } from "./commands/notebook-io.ts";
 import { members, notebooks, projects, tokens } from "./commands/resources.ts";
 import { run, runs } from "./commands/runs.ts";
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   share,
   tokens,
   envs,
+  models,
   run,
   runs,
   schedule,

@@ -2,6 +2,7 @@ import { type Db, schema } from "@tandem/db";
 import type { Role } from "@tandem/protocol";
 import { and, eq } from "drizzle-orm";
 import type { Identity } from "./auth/identity.ts";
+import { capKernelRole } from "./auth/kernel-scope.ts";
 import { forbidden, notFound } from "./errors.ts";
 
 const rank: Record<Role, number> = { viewer: 1, editor: 2, owner: 3 };
@@ -13,7 +14,13 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
 /** The caller's role in a project, or null when they have none (or their token is scoped elsewhere). */
 export async function projectRole(db: Db, who: Identity, projectId: string): Promise<Role | null> {
   if (who.projectScope && who.projectScope !== projectId) return null;
+  // A kernel's token never acts as more than an editor (its holder's admin rights included).
+  if (who.kind === "kernel") return capKernelRole(who.user.isAdmin ? "owner" : await memberRole(db, who, projectId));
   if (who.user.isAdmin) return "owner";
+  return memberRole(db, who, projectId);
+}
+
+async function memberRole(db: Db, who: Identity, projectId: string): Promise<Role | null> {
   const [row] = await db
     .select({ role: schema.projectMembers.role })
     .from(schema.projectMembers)

@@ -3,6 +3,7 @@ import { ErrorCode } from "@tandem/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { bearerOf, credentialsOf, resolveIdentity } from "./auth/identity.ts";
+import { kernelTokenMayCall } from "./auth/kernel-scope.ts";
 import { type ApiDeps, type AppEnv, router } from "./context.ts";
 import { renderError } from "./error-table.ts";
 import { forbidden, unauthenticated } from "./errors.ts";
@@ -18,6 +19,7 @@ import { kernelRoutes } from "./routes/kernels.ts";
 import { loginLinkRoutes } from "./routes/login-link.ts";
 import { mlflowRoutes } from "./routes/mlflow.ts";
 import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
@@ -60,7 +62,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   // Identity is resolved on every request (never cached), so a revoked token fails at once.
   app.use("/api/*", async (c, next) => {
     const creds = credentialsOf(c.req.raw.headers, c.req.url);
-    const who = await resolveIdentity(db, creds);
+    const who = await resolveIdentity(db, creds, deps.clock?.());
     if (!who && bearerOf(creds)) throw unauthenticated("The API token is invalid, expired or revoked");
     // Cookies ride along on cross-site requests; a state change by cookie must come from our origin.
     if (who?.via === "session" && !SAFE_METHODS.has(c.req.method)) {
@@ -69,6 +71,10 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
       if (c.req.header("sec-fetch-site") === "cross-site" || (origin && host && hostOf(origin) !== host)) {
         throw forbidden("Cross-site request refused");
       }
+    }
+    // A kernel's token reaches only what notebook code needs.
+    if (who?.kind === "kernel" && !kernelTokenMayCall(c.req.method, c.req.path)) {
+      throw forbidden("A kernel's token cannot do this; sign in or use a personal token");
     }
     c.set("identity", who);
     await next();
@@ -88,6 +94,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     notebookKernelRoutes(deps),
     experimentRoutes(deps),
     runRoutes(deps),
+    modelRoutes(deps),
     jobRoutes(deps),
   ]) {
     api.route("/", routes);

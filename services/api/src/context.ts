@@ -41,6 +41,8 @@ export interface ApiDeps {
   scheduler: Scheduler;
   /** Where revocations and role changes are announced, for open WebSockets to follow. */
   accessEvents: AccessEvents;
+  /** The clock token and session expiries are checked against (tests move it). */
+  clock?: () => Date;
 }
 
 export type AppEnv = { Variables: { identity: Identity | null } };

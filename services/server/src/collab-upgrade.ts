@@ -13,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * link's token as `?share=` or `?token=`) and hands the socket to collab with the access found.
  * Refusals are close codes after the upgrade, since browsers cannot read an upgrade's HTTP status.
  */
-export function collabUpgrade(db: Db, collab: Collab, live: LiveAccess): UpgradeHandler {
+export function collabUpgrade(db: Db, collab: Collab, live: LiveAccess, clock: () => Date): UpgradeHandler {
   return async (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
@@ -22,7 +22,7 @@ export function collabUpgrade(db: Db, collab: Collab, live: LiveAccess): Upgrade
     const access =
       notebookId === null
         ? { code: CloseCode.notFound, reason: "Notebook not found" }
-        : await authorize(db, collab, live, notebookId, url, req);
+        : await authorize(db, collab, live, notebookId, url, req, clock());
     collab.handleUpgrade(req, socket, head, access);
     return true;
   };
@@ -35,6 +35,7 @@ async function authorize(
   notebookId: string,
   url: URL,
   req: IncomingMessage,
+  now: Date,
 ): Promise<Access | Refusal> {
   if (!UUID.test(notebookId)) return { code: CloseCode.notFound, reason: "Notebook not found" };
   const queryToken = url.searchParams.get("token");
@@ -54,7 +55,7 @@ async function authorize(
   }
   const headers = headersOf(req);
   const creds = credentialsOf(headers, req.url ?? "/");
-  const who = await resolveIdentity(db, creds);
+  const who = await resolveIdentity(db, creds, now);
   if (!who) {
     const sent = creds.authorization || creds.queryToken;
     return {
@@ -63,6 +64,8 @@ async function authorize(
     };
   }
   // A cookie rides along on any site's WebSocket; only our own pages may use it.
+  // A kernel's token reads its notebook over REST; it never joins the live document.
+  if (who.kind === "kernel") return { code: CloseCode.forbidden, reason: "A kernel's token cannot open notebooks" };
   if (who.via === "session" && !sameOrigin(headers)) {
     return { code: CloseCode.forbidden, reason: "Cross-site WebSocket refused" };
   }

@@ -10,16 +10,20 @@ const PATH = /^\/api\/kernels\/([^/?]+)\/channels\/?$/;
  * `GET /api/kernels/:id/channels` (Jupyter Server's kernel WebSocket): token or cookie auth;
  * editors may send, viewers of a notebook's kernel may only watch.
  */
-export function kernelsUpgrade(db: Db, kernels: Kernels, live: LiveAccess): UpgradeHandler {
+export function kernelsUpgrade(db: Db, kernels: Kernels, live: LiveAccess, clock: () => Date): UpgradeHandler {
   return async (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = PATH.exec(url.pathname);
     if (!match) return false;
     (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     const headers = headersOf(req);
-    const who = await resolveIdentity(db, credentialsOf(headers, req.url ?? "/"));
+    const who = await resolveIdentity(db, credentialsOf(headers, req.url ?? "/"), clock());
     if (!who) {
       refuseUpgrade(socket, 401, "Sign in or send a token");
+      return true;
+    }
+    if (who.kind === "kernel") {
+      refuseUpgrade(socket, 403, "A kernel's token cannot open kernel channels");
       return true;
     }
     if (who.via === "session" && !sameOrigin(headers)) {

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
-import { bootstrapAdmin, createAccessEvents, createApi, createToken, revokeToken } from "@tandem/api";
+import { bootstrapAdmin, createAccessEvents, createApi, KernelTokens } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
@@ -48,7 +48,7 @@ export interface TandemServer {
 export interface StartOptions {
   /** Where structured logs go (default: stdout). */
   logStream?: NodeJS.WritableStream;
-  /** The scheduler's clock (tests move it to fire cron schedules). */
+  /** The server's clock: cron schedules, token and session expiries (tests move it). */
   clock?: () => Date;
 }
 
@@ -68,6 +68,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw err;
   }
   const { token: adminToken } = await bootstrapAdmin(database.db, config.token);
+  // Kernel tokens expire unless renewed; the ones this server issued before a crash die now.
+  const clock = options.clock ?? (() => new Date());
+  const kernelTokens = new KernelTokens(database.db, { issuer: `${hostname()}:${config.dataDir}`, clock });
+  const orphaned = await kernelTokens.revokePrevious();
+  if (orphaned) log.info({ revoked: orphaned }, "revoked the kernel tokens of the previous start");
+  const renewal = setInterval(
+    () => void kernelTokens.renewIfDue().catch((err) => log.warn({ err }, "renewing kernel tokens failed")),
+    1000,
+  );
+  renewal.unref();
 
   // An in-memory database has no data dir on disk; environments and kernels still need one.
   const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), `tandem-${process.pid}`) : config.dataDir;
@@ -115,7 +125,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         if (!ctx.notebookId || !ctx.projectId || !ctx.userId || !apiUrl) return null;
         const { userId, projectId } = ctx;
         const run = await scheduler.trackingOf(ctx.notebookId);
-        const created = await createToken(database.db, { userId, projectId, name: "kernel MLflow tracking" });
+        const created = await kernelTokens.mint({ userId, projectId, name: "kernel MLflow tracking" });
         const env: Record<string, string> = {
           ...(await tracking.kernelTrackingEnv({
             notebookId: run?.notebookId ?? ctx.notebookId,
@@ -128,7 +138,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         if (run) env.MLFLOW_RUN_ID = run.experimentRunId;
         return {
           runtimeEnv: env,
-          release: async () => void (await revokeToken(database.db, userId, created.id)),
+          release: () => created.revoke(),
         };
       },
     ],
@@ -141,11 +151,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     idleTimeoutMs: config.kernelIdleTimeout * 1000,
     streamOutputLimit: config.streamOutputLimit,
     runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
-    // A kernel's token reaches only its notebook's project; it is revoked when the kernel ends.
+    // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
+    // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
     mintToken: async ({ userId, projectId, name }) => {
       if (!projectId) return undefined;
-      const created = await createToken(database.db, { userId, projectId, name });
-      return { token: created.token, revoke: async () => void (await revokeToken(database.db, userId, created.id)) };
+      return kernelTokens.mint({ userId, projectId, name });
     },
   });
 
@@ -172,6 +182,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tracking,
     scheduler,
     accessEvents,
+    clock: options.clock,
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -185,8 +196,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log });
   const upgrades: UpgradeHandler[] = [
-    collabUpgrade(database.db, collab, live),
-    kernelsUpgrade(database.db, kernels, live),
+    collabUpgrade(database.db, collab, live, clock),
+    kernelsUpgrade(database.db, kernels, live, clock),
   ];
   const server = createAdaptorServer({ fetch: app.fetch });
   // No Nagle: small kernel and sync messages must not wait for a delayed ACK.
@@ -244,6 +255,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         live.close();
+        clearInterval(renewal);
         // Runs going here go back to the queue before their kernels stop.
         await scheduler.close();
         // Kernels first: their last outputs land in the rooms before those flush.

@@ -4,6 +4,7 @@ export * from "./common.ts";
 export * from "./environments.ts";
 export * from "./errors.ts";
 export * from "./kernels.ts";
+export * from "./models.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
 export * from "./runs.ts";

@@ -18,6 +18,8 @@ export interface TestServerOptions {
   process?: boolean;
   /** Reuse a database (e.g. to restart on the same data); otherwise a fresh one is made. */
   database?: TestDatabase;
+  /** Reuse a data directory (a restart of the same server); it is then left in place on close. */
+  dataDir?: string;
   /** The scheduler's clock, so a test can move time to fire cron schedules (in-process mode only). */
   clock?: () => Date;
   /** Where the server's log lines go (in-process mode only; default stderr), for tests that read the log. */
@@ -47,7 +49,7 @@ export interface TestServer {
 /** Starts a real Tandem server on a free port against a fresh Postgres database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
-  const dataDir = await mkdtemp(join(tmpdir(), "tandem-test-"));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "tandem-test-")));
   const adminToken = `tdm_test_${randomBytes(16).toString("hex")}`;
   const env: Record<string, string> = {
     DATABASE_URL: database.url,
@@ -73,7 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         if (closed) return;
         closed = true;
         await stop();
-        await rm(dataDir, { recursive: true, force: true });
+        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
         if (!options.database) await database.drop();
       },
     };

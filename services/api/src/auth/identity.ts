@@ -13,6 +13,8 @@ export interface Identity {
   projectScope: string | null;
   /** The session's stored digest, when signed in by cookie. */
   sessionId?: string;
+  /** "kernel" for a kernel's token: it reaches only what notebook code needs (kernel-scope.ts). */
+  kind: "personal" | "kernel";
 }
 
 /** Where a request may carry its credentials (headers, query, cookie), as in Jupyter. */
@@ -51,11 +53,11 @@ export function cookieValue(cookieHeader: string | null | undefined, name: strin
 }
 
 /** Resolves who is asking, or null. Used by REST middleware and every WebSocket upgrade. */
-export async function resolveIdentity(db: Db, creds: Credentials): Promise<Identity | null> {
+export async function resolveIdentity(db: Db, creds: Credentials, now = new Date()): Promise<Identity | null> {
   const bearer = bearerOf(creds);
-  if (bearer) return identityFromToken(db, bearer);
+  if (bearer) return identityFromToken(db, bearer, now);
   const session = cookieValue(creds.cookie, SESSION_COOKIE);
-  if (session) return identityFromSession(db, session);
+  if (session) return identityFromSession(db, session, now);
   return null;
 }
 
@@ -66,10 +68,14 @@ const userColumns = {
   isAdmin: schema.users.isAdmin,
 };
 
-async function identityFromToken(db: Db, secret: string): Promise<Identity | null> {
-  const now = new Date();
+async function identityFromToken(db: Db, secret: string, now: Date): Promise<Identity | null> {
   const [row] = await db
-    .select({ user: userColumns, tokenId: schema.apiTokens.id, projectId: schema.apiTokens.projectId })
+    .select({
+      user: userColumns,
+      tokenId: schema.apiTokens.id,
+      projectId: schema.apiTokens.projectId,
+      kind: schema.apiTokens.kind,
+    })
     .from(schema.apiTokens)
     .innerJoin(schema.users, eq(schema.users.id, schema.apiTokens.userId))
     .where(
@@ -82,7 +88,13 @@ async function identityFromToken(db: Db, secret: string): Promise<Identity | nul
     .limit(1);
   if (!row) return null;
   noteTokenUse(db, row.tokenId, now);
-  return { user: row.user, via: "token", tokenId: row.tokenId, projectScope: row.projectId };
+  return {
+    user: row.user,
+    via: "token",
+    tokenId: row.tokenId,
+    projectScope: row.projectId,
+    kind: row.kind === "kernel" ? "kernel" : "personal",
+  };
 }
 
 /** Tokens whose last use was written recently, and when. */
@@ -105,13 +117,13 @@ function noteTokenUse(db: Db, tokenId: string, now: Date) {
     .catch(() => lastUseWritten.delete(tokenId));
 }
 
-async function identityFromSession(db: Db, secret: string): Promise<Identity | null> {
+async function identityFromSession(db: Db, secret: string, now: Date): Promise<Identity | null> {
   const sessionId = digest(secret);
   const [row] = await db
     .select({ user: userColumns })
     .from(schema.sessions)
     .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
-    .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, new Date())))
+    .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, now)))
     .limit(1);
-  return row ? { user: row.user, via: "session", projectScope: null, sessionId } : null;
+  return row ? { user: row.user, via: "session", projectScope: null, sessionId, kind: "personal" } : null;
 }

@@ -24,7 +24,13 @@ export interface NewToken {
   projectId?: string | null;
   /** A fixed secret (TANDEM_TOKEN); otherwise a random one is made. */
   secret?: string;
+  /** "kernel" for a kernel's token (narrow scope, see kernel-scope.ts); default "personal". */
+  kind?: TokenKind;
+  /** For kernel tokens: the server issuing it. */
+  issuer?: string;
 }
+
+export type TokenKind = "personal" | "kernel";
 
 export async function createToken(db: Db, t: NewToken): Promise<CreatedToken> {
   const secret = t.secret ?? newSecret();
@@ -37,6 +43,8 @@ export async function createToken(db: Db, t: NewToken): Promise<CreatedToken> {
       prefix: secret.slice(0, 8),
       projectId: t.projectId ?? null,
       expiresAt: t.expiresAt ?? null,
+      kind: t.kind ?? "personal",
+      issuer: t.issuer ?? null,
     })
     .returning();
   return { ...toApiToken(row!), token: secret };

@@ -1,16 +1,22 @@
 import { type Db, schema } from "@tandem/db";
-import { eq, or } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { ArtifactStore } from "../artifacts.ts";
 import { runInputsOf } from "../logging.ts";
 import { getRun } from "../runs.ts";
 import { getLoggedModel, type LoggedModel, modelArtifactDir } from "./logged-models.ts";
 import type { ModelVersion } from "./versions.ts";
 
-const { notebooks, environments, experiments } = schema;
+const { notebooks, environments, experiments, artifacts } = schema;
 
 export interface Lineage {
   version: ModelVersion;
-  loggedModel: (LoggedModel & { mlmodel: string | null; inputExample: string | null }) | null;
+  loggedModel:
+    | (LoggedModel & {
+        mlmodel: string | null;
+        inputExample: string | null;
+        artifacts: { path: string; size: number }[];
+      })
+    | null;
   run: {
     id: string;
     name: string;
@@ -63,7 +69,17 @@ export async function lineageOf(db: Db, store: ArtifactStore, version: ModelVers
       smallText(store, model.experimentId, `${dir}/MLmodel`),
       smallText(store, model.experimentId, `${dir}/input_example.json`),
     ]);
-    out.loggedModel = { ...model, mlmodel, inputExample };
+    const files = await db
+      .select({ path: artifacts.path, size: artifacts.size })
+      .from(artifacts)
+      .where(and(eq(artifacts.experimentId, model.experimentId), sql`starts_with(${artifacts.path}, ${`${dir}/`})`))
+      .orderBy(artifacts.path);
+    out.loggedModel = {
+      ...model,
+      mlmodel,
+      inputExample,
+      artifacts: files.map((f) => ({ path: f.path.slice(dir.length + 1), size: Number(f.size) })),
+    };
   }
   if (!run) return out;
   const info = run.info;

@@ -72,6 +72,7 @@ export function createModels(db: Db, artifacts: ArtifactStore) {
       search: (q: mv.SearchVersions) => mv.searchVersions(db, q),
       downloadUri: (v: Version) => mv.downloadUri(db, v),
       lineage: (v: Version) => lineageOf(db, artifacts, v),
+      runMetrics: (runIds: string[]) => mv.runMetrics(db, runIds),
     },
     aliases: {
       set: (model: Row, alias: unknown, version: unknown, userId: string | null) =>

@@ -9,7 +9,16 @@ import type { Guards } from "./guard.ts";
 import { modelArtifactDir } from "./logged-models.ts";
 import { type RegisteredModelRow, tagMap } from "./registered-models.ts";
 
-const { modelVersions, registeredModels, modelAliases, modelAliasEvents, loggedModels, runs, experiments } = schema;
+const {
+  modelVersions,
+  registeredModels,
+  modelAliases,
+  modelAliasEvents,
+  loggedModels,
+  runs,
+  experiments,
+  latestMetrics,
+} = schema;
 type VersionRow = typeof modelVersions.$inferSelect;
 
 export interface ModelVersion extends VersionRow {
@@ -331,4 +340,26 @@ export async function downloadUri(db: Db, v: ModelVersion): Promise<string> {
     if (m) return `mlflow-artifacts:/${m.experimentId}/${modelArtifactDir(v.modelId)}`;
   }
   return v.source;
+}
+
+/** The latest metrics of each run (for versions' metrics side by side). */
+export async function runMetrics(db: Db, runIds: string[]): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  if (!runIds.length) return out;
+  const rows = await db
+    .select({
+      runId: latestMetrics.runId,
+      key: latestMetrics.key,
+      value: latestMetrics.value,
+      isNan: latestMetrics.isNan,
+    })
+    .from(latestMetrics)
+    .where(inArray(latestMetrics.runId, runIds));
+  for (const r of rows) {
+    if (r.isNan) continue;
+    const m = out.get(r.runId) ?? {};
+    m[r.key] = r.value;
+    out.set(r.runId, m);
+  }
+  return out;
 }

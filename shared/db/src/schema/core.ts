@@ -55,8 +55,16 @@ export const apiTokens = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** "personal", or "kernel": a kernel's token, narrowly scoped (see the API's kernel scope). */
+    kind: text("kind").notNull().default("personal"),
+    /** For kernel tokens: the server that issued them (its earlier incarnation's are revoked at start-up). */
+    issuer: text("issuer"),
   },
-  (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash), index("api_tokens_user_idx").on(t.userId)],
+  (t) => [
+    uniqueIndex("api_tokens_hash_key").on(t.tokenHash),
+    index("api_tokens_user_idx").on(t.userId),
+    index("api_tokens_issuer_idx").on(t.issuer).where(sql`${t.kind} = 'kernel' AND ${t.revokedAt} IS NULL`),
+  ],
 );
 
 export const roleEnum = pgEnum("project_role", ["owner", "editor", "viewer"]);
