@@ -29,7 +29,8 @@ export class KernelSockets extends EventEmitter<{ message: [Channel, RawMessage]
     this.shell = new Dealer({ routingId, linger: 0 });
     this.stdin = new Dealer({ routingId, linger: 0 });
     this.control = new Dealer({ linger: 0 });
-    this.iopub = new Subscriber({ linger: 0 });
+    // No receive limit on our side: a flood must not make us drop a cell's idle status or its last print.
+    this.iopub = new Subscriber({ linger: 0, receiveHighWaterMark: 0 });
     this.shell.connect(url(info.shell_port));
     this.stdin.connect(url(info.stdin_port));
     this.control.connect(url(info.control_port));

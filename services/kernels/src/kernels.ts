@@ -32,6 +32,10 @@ export interface KernelsOptions {
   idleTimeoutMs?: number;
   /** Most stream characters kept per cell run. */
   streamOutputLimit?: number;
+  /** Most outputs kept per cell run (default 500). */
+  outputCountLimit?: number;
+  /** Most bytes of rich outputs kept per cell run (default 10 MiB). */
+  outputBytesLimit?: number;
   outputFlushMs?: number;
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
@@ -145,7 +149,13 @@ export function createKernels(o: KernelsOptions): Kernels {
   const executor = new Executor(
     manager,
     o.openDoc,
-    { streamLimit: o.streamOutputLimit ?? 1_000_000, flushMs: o.outputFlushMs ?? 20, tailRefreshMs: 1000 },
+    {
+      streamLimit: o.streamOutputLimit ?? 1_000_000,
+      countLimit: o.outputCountLimit ?? 500,
+      bytesLimit: o.outputBytesLimit ?? 10 * 1024 * 1024,
+      flushMs: o.outputFlushMs ?? 20,
+      tailRefreshMs: 1000,
+    },
     o.log,
   );
   const assistant = new Assistant({

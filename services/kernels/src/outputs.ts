@@ -8,6 +8,10 @@ export interface OutputLimits {
   flushMs: number;
   /** How often the kept tail is rewritten while a run is over the limit. */
   tailRefreshMs: number;
+  /** Most outputs (display data, results, errors, stream blocks) kept per cell run; beyond it they are dropped with a marker. */
+  countLimit?: number;
+  /** Most bytes of rich outputs (their JSON) kept per cell run. */
+  bytesLimit?: number;
 }
 
 /** Where display ids live (update_display_data may reach outputs of other cells). */
@@ -32,6 +36,12 @@ export class OutputWriter {
   private tailDirty = false;
   private lastTailWrite = 0;
   private closed = false;
+  private outputCount = 0;
+  private outputBytes = 0;
+  private droppedOutputs = 0;
+  private droppedOutputBytes = 0;
+  private dropMarker?: Y.Map<unknown>;
+  private markerStale = false;
 
   constructor(
     private readonly doc: () => Y.Doc | undefined,
@@ -79,6 +89,40 @@ export class OutputWriter {
     outputs.delete(0, outputs.length);
     this.clearOnNext = false;
     this.resetCap();
+    this.outputCount = 0;
+    this.outputBytes = 0;
+    this.droppedOutputs = 0;
+    this.droppedOutputBytes = 0;
+    this.dropMarker = undefined;
+  }
+
+  /** Whether one more rich output of `bytes` fits the per-cell caps; counts it either way. */
+  private fits(bytes: number): boolean {
+    const countLimit = this.limits.countLimit ?? Number.POSITIVE_INFINITY;
+    const bytesLimit = this.limits.bytesLimit ?? Number.POSITIVE_INFINITY;
+    if (this.outputCount + 1 <= countLimit && this.outputBytes + bytes <= bytesLimit) {
+      this.outputCount++;
+      this.outputBytes += bytes;
+      return true;
+    }
+    this.droppedOutputs++;
+    this.droppedOutputBytes += bytes;
+    return false;
+  }
+
+  /** The one marker output saying how much was dropped (rewritten as more is). */
+  private writeDropMarker(outputs: Y.Array<Y.Map<unknown>>) {
+    const text =
+      `… [Tandem: ${this.droppedOutputs.toLocaleString("en")} outputs (${this.droppedOutputBytes.toLocaleString("en")} bytes) ` +
+      `dropped; the limits are ${(this.limits.countLimit ?? 0).toLocaleString("en")} outputs and ` +
+      `${(this.limits.bytesLimit ?? 0).toLocaleString("en")} bytes per cell] …\n`;
+    if (!this.dropMarker || this.dropMarker.parent !== outputs) {
+      this.dropMarker = outputToY({ output_type: "stream", name: "stderr", text: "" });
+      outputs.push([this.dropMarker]);
+    }
+    const ytext = this.dropMarker.get("text") as Y.Text;
+    ytext.delete(0, ytext.length);
+    ytext.insert(0, text);
   }
 
   stream(name: string, text: string) {
@@ -93,6 +137,13 @@ export class OutputWriter {
     this.flush(true);
     this.transact((outputs) => {
       if (this.clearOnNext) this.applyClear(outputs);
+      // Caps by count and bytes, as streams are by characters: a display() flood cannot grow the document.
+      if (!this.fits(JSON.stringify(output).length)) {
+        // The marker is rewritten at most once per batch of drops (each rewrite is a document update).
+        if (this.droppedOutputs === 1 || this.droppedOutputs % 100 === 0) this.writeDropMarker(outputs);
+        this.markerStale = this.droppedOutputs % 100 !== 0 && this.droppedOutputs !== 1;
+        return;
+      }
       const y = outputToY(output);
       outputs.push([y]);
       if (displayId) {
@@ -182,6 +233,8 @@ export class OutputWriter {
   /** Flushes everything and stops writing (the run is over). */
   close() {
     this.flush(true);
+    if (this.markerStale) this.transact((outputs) => this.writeDropMarker(outputs));
+    this.markerStale = false;
     this.closed = true;
   }
 }

@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   TANDEM_KERNEL_IDLE_TIMEOUT: int(0, 30 * 24 * 3600).default(3600),
   TANDEM_KERNEL_POOL_SIZE: int(0, 64).default(1),
   TANDEM_STREAM_OUTPUT_LIMIT: int(1000, 2 ** 30).default(1_000_000),
+  TANDEM_OUTPUT_COUNT_LIMIT: int(1, 1_000_000).default(500),
+  TANDEM_OUTPUT_BYTES_LIMIT: int(1024, 2 ** 40).default(10 * 1024 * 1024),
   TANDEM_KERNEL_USER: z.string().min(1).optional(),
   TANDEM_SCHEDULER_WORKERS: int(0, 256).default(2),
   TANDEM_RUN_LEASE_MS: int(200, 3_600_000).default(30_000),
@@ -92,6 +94,10 @@ export interface Config {
   kernelPoolSize: number;
   /** Most stream characters kept per cell run (head and tail kept, the middle dropped with a marker). */
   streamOutputLimit: number;
+  /** Most outputs kept per cell run (the rest dropped, with a marker saying how many). */
+  outputCountLimit: number;
+  /** Most bytes of rich outputs kept per cell run. */
+  outputBytesLimit: number;
   /** Run kernels as this OS user (the server must be allowed to switch to it). */
   kernelUser?: string;
   /** Runs this process executes at once (0: it schedules and serves, other processes run). */
@@ -145,6 +151,8 @@ export function loadConfig(
     kernelIdleTimeout: e.TANDEM_KERNEL_IDLE_TIMEOUT,
     kernelPoolSize: e.TANDEM_KERNEL_POOL_SIZE,
     streamOutputLimit: e.TANDEM_STREAM_OUTPUT_LIMIT,
+    outputCountLimit: e.TANDEM_OUTPUT_COUNT_LIMIT,
+    outputBytesLimit: e.TANDEM_OUTPUT_BYTES_LIMIT,
     kernelUser: e.TANDEM_KERNEL_USER,
     schedulerWorkers: e.TANDEM_SCHEDULER_WORKERS,
     runLeaseMs: e.TANDEM_RUN_LEASE_MS,

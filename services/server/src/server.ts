@@ -150,6 +150,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     poolSize: config.kernelPoolSize,
     idleTimeoutMs: config.kernelIdleTimeout * 1000,
     streamOutputLimit: config.streamOutputLimit,
+    outputCountLimit: config.outputCountLimit,
+    outputBytesLimit: config.outputBytesLimit,
     runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
     // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
