@@ -2,6 +2,7 @@ import { CollabError, type CollabErrorCode } from "@tandem/collab";
 import { EnvError, type EnvErrorCode } from "@tandem/envs";
 import { KernelError, type KernelErrorCode } from "@tandem/kernels";
 import { InvalidNotebookError } from "@tandem/notebook";
+import { AccessError, type AccessErrorCode } from "@tandem/projects";
 import { ErrorCode } from "@tandem/protocol";
 import { SchedulerError, type SchedulerErrorCode } from "@tandem/scheduler";
 import { MlflowCode, TrackingError } from "@tandem/tracking";
@@ -18,6 +19,11 @@ import { ApiError } from "./errors.ts";
  * two renderings of what this gives.
  */
 type Row = readonly [ContentfulStatusCode, string];
+
+const ACCESS: Record<AccessErrorCode, Row> = {
+  not_found: [404, ErrorCode.notFound],
+  forbidden: [403, ErrorCode.forbidden],
+};
 
 const KERNEL: Record<KernelErrorCode, Row> = {
   kernel_dead: [409, "kernel_dead"],
@@ -74,6 +80,7 @@ const row = ([status, code]: Row, message: string) => new ApiError(status, code,
 /** The API error a thrown value stands for; null when it is unknown (a bug: answered as `internal_error`). */
 export function toApiError(err: unknown): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (err instanceof AccessError) return row(ACCESS[err.code], err.message);
   if (err instanceof KernelError) return row(KERNEL[err.code], err.message);
   if (err instanceof SchedulerError) return row(SCHEDULER[err.code], err.message);
   if (err instanceof CollabError) return row(COLLAB[err.code], err.message);

@@ -1,4 +1,3 @@
-export { notebookRole, roleAtLeast } from "./access.ts";
 export { type AccessEvent, type AccessEvents, createAccessEvents } from "./access-events.ts";
 export { createApi } from "./app.ts";
 export { type Credentials, credentialsOf, type Identity, resolveIdentity } from "./auth/identity.ts";

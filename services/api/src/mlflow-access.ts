@@ -1,7 +1,7 @@
 import type { Db } from "@tandem/db";
+import { roleAtLeast, roleOf } from "@tandem/projects";
 import type { Role } from "@tandem/protocol";
 import { type Experiment, MlflowCode, type Tracking, TrackingError } from "@tandem/tracking";
-import { projectRole, roleAtLeast } from "./access.ts";
 import type { Identity } from "./auth/identity.ts";
 
 /**
@@ -10,7 +10,7 @@ import type { Identity } from "./auth/identity.ts";
  */
 export function mlflowAccess(db: Db, tracking: Tracking) {
   async function checkRole(who: Identity, projectId: string, needed: Role, notFoundMessage: string) {
-    const role = await projectRole(db, who, projectId);
+    const role = await roleOf(db, who, projectId);
     if (!role) throw new TrackingError(MlflowCode.notFound, notFoundMessage);
     if (!roleAtLeast(role, needed))
       throw new TrackingError(
@@ -22,7 +22,7 @@ export function mlflowAccess(db: Db, tracking: Tracking) {
     checkRole,
     /** Projects the caller may read; null for "all" (an unscoped admin). */
     async readableProjects(who: Identity): Promise<string[] | null> {
-      if (who.projectScope) return (await projectRole(db, who, who.projectScope)) ? [who.projectScope] : [];
+      if (who.projectScope) return (await roleOf(db, who, who.projectScope)) ? [who.projectScope] : [];
       if (who.user.isAdmin) return null;
       return tracking.projects.memberOf(who.user.id);
     },

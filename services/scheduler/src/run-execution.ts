@@ -2,8 +2,9 @@ import { schema } from "@tandem/db";
 import { kernelspecName } from "@tandem/envs";
 import type { CellOutcome, KernelOwner, QueuedCell } from "@tandem/kernels";
 import type { Nbformat } from "@tandem/notebook";
+import { createNotebook, roleAtLeast, roleOf } from "@tandem/projects";
 import type { CellRun, RunError, RunErrorCode } from "@tandem/protocol";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { SchedulerDeps } from "./context.ts";
 import { injectParameters, parameterProblems } from "./parameters.ts";
 import { logLine, type RunRow, type RunSet, updateHeld } from "./queue.ts";
@@ -161,19 +162,12 @@ export class RunExecution {
     const [user] = await this.d.db.select().from(schema.users).where(eq(schema.users.id, userId)).limit(1);
     if (!user) throw new RunFailure("internal", "The person who asked for this run no longer has an account");
     // A run acts as its owner (kernel token, MLflow): someone no longer editing the project cannot run in it.
-    if (!user.isAdmin) {
-      const m = schema.projectMembers;
-      const [member] = await this.d.db
-        .select({ role: m.role })
-        .from(m)
-        .where(and(eq(m.projectId, this.run.projectId), eq(m.userId, user.id)))
-        .limit(1);
-      if (!member || member.role === "viewer")
-        throw new RunFailure(
-          "forbidden",
-          `${user.name || user.email}, who this run acts for, no longer edits the project; an editor saving the job makes it run as them`,
-        );
-    }
+    const role = await roleOf(this.d.db, { user }, this.run.projectId);
+    if (!role || !roleAtLeast(role, "editor"))
+      throw new RunFailure(
+        "forbidden",
+        `${user.name || user.email}, who this run acts for, no longer edits the project; an editor saving the job makes it run as them`,
+      );
     return {
       user: { id: user.id, email: user.email, name: user.name },
       notebookId: documentId,
@@ -223,17 +217,17 @@ export class RunExecution {
       // A retry starts from a fresh copy in the same document, so its watchers stay.
       await this.d.collab.replaceDocument(documentId, nb);
     } else {
-      const [row] = await this.d.db
-        .insert(schema.notebooks)
-        .values({
+      const row = await createNotebook(
+        this.d.db,
+        {
           projectId: this.run.projectId,
           name: `${this.run.notebookName} · run #${this.run.number}`,
           kind: "run",
           createdBy: this.run.createdBy,
-        })
-        .returning();
-      documentId = row!.id;
-      await this.d.collab.createDocument(documentId, nb);
+        },
+        (id) => this.d.collab.createDocument(id, nb),
+      );
+      documentId = row.id;
     }
     this.documentId = documentId;
     this.owner = await this.ownerFor(documentId);

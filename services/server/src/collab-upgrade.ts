@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import { credentialsOf, notebookRole, resolveIdentity } from "@tandem/api";
+import { credentialsOf, resolveIdentity } from "@tandem/api";
 import { type Access, CloseCode, type Collab, isShareToken, type Refusal } from "@tandem/collab";
 import type { Db } from "@tandem/db";
+import { notebookRole } from "@tandem/projects";
 import type { LiveAccess } from "./live-access.ts";
 import { decodeSegment, headersOf, sameOrigin, type UpgradeHandler } from "./upgrade.ts";
 

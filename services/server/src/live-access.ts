@@ -1,7 +1,8 @@
-import { type AccessEvent, type AccessEvents, type Identity, kernelRole, notebookRole } from "@tandem/api";
+import { type AccessEvent, type AccessEvents, type Identity, kernelRole } from "@tandem/api";
 import { type Access, CloseCode, type Collab } from "@tandem/collab";
 import type { Db } from "@tandem/db";
 import type { Kernels } from "@tandem/kernels";
+import { notebookRole } from "@tandem/projects";
 import type { Logger } from "pino";
 
 /** Who opened a socket, kept with it so that a later revocation can be checked against it. */

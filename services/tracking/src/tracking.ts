@@ -1,11 +1,12 @@
 import type { Db } from "@tandem/db";
+import { memberProjects } from "@tandem/projects";
 import type { Logger } from "pino";
 import { ArtifactStore } from "./artifacts.ts";
 import * as exps from "./experiments.ts";
 import { ensureNotebookExperiment, type KernelTrackingInput, kernelTrackingEnv } from "./kernel-env.ts";
 import * as logging from "./logging.ts";
 import { createModels } from "./models/models.ts";
-import { defaultProjectFor, memberProjects } from "./projects.ts";
+import { defaultProjectFor } from "./projects.ts";
 import * as runs from "./runs.ts";
 
 export interface TrackingOptions {

@@ -1,5 +1,3 @@
-import type { Role } from "@tandem/protocol";
-
 /**
  * What a kernel's token (TANDEM_API_TOKEN, MLFLOW_TRACKING_TOKEN) may call: what code in a
  * notebook needs — MLflow tracking and registry, reading its project and notebooks, the
@@ -24,9 +22,4 @@ const ALLOWED: { methods: RegExp; path: RegExp }[] = [
 
 export function kernelTokenMayCall(method: string, path: string): boolean {
   return ALLOWED.some((rule) => rule.methods.test(method) && rule.path.test(path));
-}
-
-/** A kernel's token acts at most as an editor, whatever its holder's role (owners and admins included). */
-export function capKernelRole(role: Role | null): Role | null {
-  return role === "owner" ? "editor" : role;
 }

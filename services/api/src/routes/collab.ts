@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { schema } from "@tandem/db";
+import type { schema } from "@tandem/db";
+import { createNotebook, requireNotebook, requireProject } from "@tandem/projects";
 import {
   CreatedShareLink,
   CreateShareLinkBody,
@@ -15,8 +16,6 @@ import {
   VersionParams,
   VersionWithNotebook,
 } from "@tandem/protocol";
-import { eq } from "drizzle-orm";
-import { requireNotebook, requireProject } from "../access.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
@@ -144,21 +143,12 @@ export function collabRoutes({ db, collab }: ApiDeps) {
       const who = requireIdentity(c);
       const { project } = await requireProject(db, who, c.req.valid("param").id, "editor");
       const ipynb = c.req.valid("json");
-      const [row] = await db
-        .insert(schema.notebooks)
-        .values({
-          projectId: project.id,
-          name: c.req.valid("query").name ?? "Imported notebook",
-          createdBy: who.user.id,
-        })
-        .returning();
-      try {
-        await collab.createDocument(row!.id, ipynb);
-      } catch (err) {
-        await db.delete(schema.notebooks).where(eq(schema.notebooks.id, row!.id));
-        throw err;
-      }
-      return c.json(toNotebook(row!), 201);
+      const row = await createNotebook(
+        db,
+        { projectId: project.id, name: c.req.valid("query").name ?? "Imported notebook", createdBy: who.user.id },
+        (id) => collab.createDocument(id, ipynb),
+      );
+      return c.json(toNotebook(row), 201);
     })
     .openapi(exportNotebook, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "viewer");

@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { schema } from "@tandem/db";
 import { localSourceReason } from "@tandem/envs";
+import { editsSomeProject } from "@tandem/projects";
 import { CreateEnvironmentBody, Environment, GcResult, GpuStatus, IdParam } from "@tandem/protocol";
-import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
@@ -94,15 +93,7 @@ const gpuStatus = createRoute({
 export function environmentRoutes({ db, envs }: ApiDeps) {
   /** Environments are global; anyone who edits some project (or an admin) may create them. */
   async function requireCreator(who: Identity) {
-    if (who.user.isAdmin && !who.projectScope) return;
-    const m = schema.projectMembers;
-    const rows = await db
-      .select({ projectId: m.projectId })
-      .from(m)
-      .where(and(eq(m.userId, who.user.id), inArray(m.role, ["editor", "owner"])));
-    const ok = rows.some((r) => !who.projectScope || r.projectId === who.projectScope);
-    if (!ok && !(who.user.isAdmin && who.projectScope))
-      throw forbidden("Creating environments needs the editor role in a project");
+    if (!(await editsSomeProject(db, who))) throw forbidden("Creating environments needs the editor role in a project");
   }
 
   async function load(id: string) {

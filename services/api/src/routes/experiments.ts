@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { createRoute } from "@hono/zod-openapi";
+import { requireProject, roleAtLeast, roleOf } from "@tandem/projects";
 import type { Role } from "@tandem/protocol";
 import {
   ArtifactEntry,
@@ -16,7 +17,6 @@ import {
 } from "@tandem/protocol";
 import { type Experiment, parseArtifactPath, type Run } from "@tandem/tracking";
 import { z } from "zod";
-import { projectRole, requireProject, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { badRequest, forbidden, notFound } from "../errors.ts";
@@ -134,7 +134,7 @@ export const toRunSummary = (r: Run): RunSummary => ({
 export function experimentRoutes({ db, tracking }: ApiDeps) {
   async function experimentFor(who: Identity, id: string, needed: Role) {
     const exp = await tracking.experiments.get(Number(id)).catch(() => null);
-    const role = exp ? await projectRole(db, who, exp.projectId) : null;
+    const role = exp ? await roleOf(db, who, exp.projectId) : null;
     if (!exp || !role) throw notFound("Experiment");
     if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in the project; you are ${role}`);
     return exp;

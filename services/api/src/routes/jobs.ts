@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { requireProject, roleAtLeast, roleOf } from "@tandem/projects";
 import {
   CreateJobBody,
   CronPreview,
@@ -13,7 +14,6 @@ import {
   UpdateJobBody,
 } from "@tandem/protocol";
 import { z } from "zod";
-import { projectRole, requireProject, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { badRequest, forbidden, notFound } from "../errors.ts";
@@ -103,7 +103,7 @@ const cronPreview = createRoute({
 export function jobRoutes({ db, scheduler }: ApiDeps) {
   async function jobFor(who: Identity, id: string, needed: Role) {
     const job = await scheduler.jobs.row(id).catch(() => null);
-    const role = job && (await projectRole(db, who, job.projectId));
+    const role = job && (await roleOf(db, who, job.projectId));
     if (!job || !role) throw notFound("Job");
     if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in the project; you are ${role}`);
     return job;

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type Db, schema } from "@tandem/db";
+import type { Db } from "@tandem/db";
 import type { KernelInfo, KernelOwner, Kernels } from "@tandem/kernels";
+import { editsSomeProject, notebookRole, roleAtLeast } from "@tandem/projects";
 import {
   CreateSessionBody,
   ErrorCode,
@@ -11,8 +12,6 @@ import {
   StartKernelBody,
   UpdateSessionBody,
 } from "@tandem/protocol";
-import { and, eq, inArray } from "drizzle-orm";
-import { notebookRole, projectRole, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { ApiError, forbidden, notFound } from "../errors.ts";
@@ -138,21 +137,7 @@ export async function kernelRole(db: Db, who: Identity, k: KernelInfo): Promise<
  * (editors of some project, or of the project their token is scoped to) may start one.
  */
 async function requireCanRunCode(db: Db, who: Identity) {
-  if (who.projectScope) {
-    const role = await projectRole(db, who, who.projectScope);
-    if (role && roleAtLeast(role, "editor")) return;
-  } else {
-    if (who.user.isAdmin) return;
-    const [row] = await db
-      .select({ id: schema.projectMembers.projectId })
-      .from(schema.projectMembers)
-      .where(
-        and(eq(schema.projectMembers.userId, who.user.id), inArray(schema.projectMembers.role, ["editor", "owner"])),
-      )
-      .limit(1);
-    if (row) return;
-  }
-  throw forbidden("Starting a kernel needs the editor role in a project");
+  if (!(await editsSomeProject(db, who))) throw forbidden("Starting a kernel needs the editor role in a project");
 }
 
 const toModel = (k: KernelInfo): JupyterKernel => ({

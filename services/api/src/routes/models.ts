@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { requireProject, roleAtLeast, roleOf } from "@tandem/projects";
 import {
   AliasHistory,
   AliasHistoryQuery,
@@ -16,7 +17,6 @@ import {
 } from "@tandem/protocol";
 import { type ModelVersion, type RegisteredModel, TrackingError } from "@tandem/tracking";
 import { z } from "zod";
-import { projectRole, requireProject, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../errors.ts";
@@ -163,14 +163,14 @@ export function modelRoutes({ db, tracking }: ApiDeps) {
 
   async function modelFor(who: Identity, name: string, needed: Role) {
     const row = await models.registered.row(name).catch(() => null);
-    const role = row ? await projectRole(db, who, row.projectId) : null;
+    const role = row ? await roleOf(db, who, row.projectId) : null;
     if (!row || !role) throw notFound("Model");
     if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in the project; you are ${role}`);
     return row;
   }
   async function versionFor(who: Identity, id: string) {
     const v = await models.versions.byId(id).catch(() => null);
-    const role = v ? await projectRole(db, who, v.projectId) : null;
+    const role = v ? await roleOf(db, who, v.projectId) : null;
     if (!v || !role) throw notFound("Model version");
     return v;
   }
@@ -252,8 +252,7 @@ export function modelRoutes({ db, tracking }: ApiDeps) {
         models.versions.resolveSource({ source: source ?? `models:/${modelId}`, runId: body.runId, modelId }),
       );
       // The source may be in another project: reading that project is enough.
-      for (const projectId of resolved.projectIds)
-        if (!(await projectRole(db, who, projectId))) throw notFound("Source");
+      for (const projectId of resolved.projectIds) if (!(await roleOf(db, who, projectId))) throw notFound("Source");
       const v = await guarded(
         models.versions.create({
           model: row,

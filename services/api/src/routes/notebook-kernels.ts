@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { KernelOwner, Kernels } from "@tandem/kernels";
+import { requireNotebook } from "@tandem/projects";
 import {
   CompleteBody,
   CompleteReply,
@@ -13,7 +14,6 @@ import {
   RestartNotebookKernelBody,
   StartNotebookKernelBody,
 } from "@tandem/protocol";
-import { requireNotebook } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { ApiError, badRequest } from "../errors.ts";

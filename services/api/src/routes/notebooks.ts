@@ -1,9 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { schema } from "@tandem/db";
+import { createNotebook as insertNotebook, requireNotebook, requireProject } from "@tandem/projects";
 import { CreateNotebookBody, IdParam, Notebook, UpdateNotebookBody } from "@tandem/protocol";
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { requireNotebook, requireProject } from "../access.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 
@@ -79,17 +79,12 @@ export function notebookRoutes({ db, collab }: ApiDeps) {
     .openapi(createNotebook, async (c) => {
       const who = requireIdentity(c);
       const { project } = await requireProject(db, who, c.req.valid("param").id, "editor");
-      const [row] = await db
-        .insert(schema.notebooks)
-        .values({ projectId: project.id, name: c.req.valid("json").name, createdBy: who.user.id })
-        .returning();
-      try {
-        await collab.createDocument(row!.id);
-      } catch (err) {
-        await db.delete(schema.notebooks).where(eq(schema.notebooks.id, row!.id));
-        throw err;
-      }
-      return c.json(toNotebook(row!), 201);
+      const row = await insertNotebook(
+        db,
+        { projectId: project.id, name: c.req.valid("json").name, createdBy: who.user.id },
+        (id) => collab.createDocument(id),
+      );
+      return c.json(toNotebook(row), 201);
     })
     .openapi(getNotebook, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "viewer");

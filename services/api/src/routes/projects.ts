@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { schema } from "@tandem/db";
+import { createProject as insertProject, requireProject } from "@tandem/projects";
 import {
   AddMemberBody,
   CreateProjectBody,
@@ -13,7 +14,6 @@ import {
 } from "@tandem/protocol";
 import { and, asc, count, eq } from "drizzle-orm";
 import { z } from "zod";
-import { requireProject } from "../access.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { conflict, forbidden, notFound } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
@@ -164,11 +164,7 @@ export function projectRoutes({ db, accessEvents }: ApiDeps) {
       const who = requireIdentity(c);
       if (who.projectScope) throw forbidden("A project-scoped token cannot create projects");
       const { name } = c.req.valid("json");
-      const project = await db.transaction(async (tx) => {
-        const [p] = await tx.insert(schema.projects).values({ name, createdBy: who.user.id }).returning();
-        await tx.insert(m).values({ projectId: p!.id, userId: who.user.id, role: "owner" });
-        return p!;
-      });
+      const project = await insertProject(db, name, who.user.id);
       return c.json(toProject(project, "owner"), 201);
     })
     .openapi(getProject, async (c) => {

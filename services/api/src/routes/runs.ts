@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { requireNotebook, requireProject, roleAtLeast, roleOf } from "@tandem/projects";
 import {
   CreateRunBody,
   DetachBody,
@@ -10,7 +11,6 @@ import {
   type Role,
 } from "@tandem/protocol";
 import { z } from "zod";
-import { projectRole, requireNotebook, requireProject, roleAtLeast } from "../access.ts";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
 import { forbidden, notFound } from "../errors.ts";
@@ -127,7 +127,7 @@ export function runRoutes({ db, scheduler }: ApiDeps) {
   /** The run, if the caller has `needed` in its project (404 otherwise, as for notebooks). */
   async function runFor(who: Identity, id: string, needed: Role) {
     const run = await scheduler.runs.row(id).catch(() => null);
-    const role = run && (await projectRole(db, who, run.projectId));
+    const role = run && (await roleOf(db, who, run.projectId));
     if (!run || !role) throw notFound("Run");
     if (!roleAtLeast(role, needed)) throw forbidden(`This needs the ${needed} role in the project; you are ${role}`);
     return run;
