@@ -35,6 +35,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# --- bubblewrap (the kernel sandbox, TANDEM_KERNEL_ISOLATION=sandbox) ---------
+if ! command -v bwrap >/dev/null 2>&1; then
+  echo "setup: installing bubblewrap"
+  apt_install bubblewrap
+fi
+
 # --- Python: uv and the tests' environment ----------------------------------
 if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then
   echo "setup: installing uv"

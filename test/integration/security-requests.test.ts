@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,5 +154,13 @@ describe("local-path requirements (item 10)", () => {
       expect(res.status, JSON.stringify(spec)).toBe(400);
     }
     expect((await editor.client.get("/api/environments")).body.length).toBe(before);
+  });
+});
+
+describe("the server's files (item 2, in part)", () => {
+  it("keeps the data dir and the kernels' runtime dir to itself (0700)", () => {
+    for (const dir of [server.dataDir, join(server.dataDir, "runtime")]) {
+      expect((statSync(dir).mode & 0o777).toString(8), dir).toBe("700");
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
@@ -81,6 +82,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // An in-memory database has no data dir on disk; environments and kernels still need one.
   const filesDir = config.dataDir.startsWith("memory://") ? join(tmpdir(), `tandem-${process.pid}`) : config.dataDir;
+  // The data dir (embedded database, artifacts) and kernels' connection files are the server's alone.
+  for (const dir of [filesDir, join(filesDir, "runtime")]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  }
+  // Secrets are read once, into the config: nothing started later (kernels, builds) inherits them.
+  for (const name of ["TANDEM_TOKEN", "DATABASE_URL", "PGPASSWORD"]) delete process.env[name];
   const envs = await EnvironmentService.open({
     db: database.db,
     dataDir: filesDir,
