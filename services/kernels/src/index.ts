@@ -1,7 +1,6 @@
 export type { Completion, Inspection } from "./assist.ts";
 export { kernelBaseEnv } from "./environment.ts";
 export { KernelError, type KernelErrorCode } from "./errors.ts";
-export { KERNEL_MAP } from "./executor/document.ts";
 export type {
   CellOutcome,
   CellSelection,

@@ -33,6 +33,7 @@ export {
   createNotebookDoc,
   type ExecutionState,
   initEmptyNotebook,
+  KERNEL_MAP,
   META,
   metaOf,
   SERVER_ORIGIN,

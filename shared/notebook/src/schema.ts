@@ -10,12 +10,15 @@ import * as Y from "yjs";
  */
 export const CELLS = "cells";
 export const META = "meta";
+/** The root map beside the notebook that shows its kernel (state, input() prompts) to every collaborator; never exported to .ipynb. */
+export const KERNEL_MAP = "tandem_kernel";
 
 /** Transaction origin of edits made by the server itself (kernel outputs, imports). */
 export const SERVER_ORIGIN = "tandem-server";
 
 export type CellType = "code" | "markdown" | "raw";
-export type ExecutionState = "idle" | "running";
+/** A code cell's run: waiting in the kernel's queue, running, or neither. */
+export type ExecutionState = "idle" | "queued" | "running";
 
 export type YCell = Y.Map<unknown>;
 

@@ -2,6 +2,7 @@ import {
   cellsOf,
   type JsonObject,
   type JsonValue,
+  KERNEL_MAP,
   SERVER_ORIGIN,
   setCellMetadata,
   setKernelMetadata,
@@ -9,9 +10,6 @@ import {
 import * as Y from "yjs";
 import type { Kernel } from "../kernel.ts";
 import type { ExecutionRecord, OpenDoc } from "./types.ts";
-
-/** The shared-document root map that shows the notebook's kernel to every collaborator (not exported to .ipynb). */
-export const KERNEL_MAP = "tandem_kernel";
 
 function executionMetadata(r: ExecutionRecord): JsonValue {
   return JSON.parse(
