@@ -173,7 +173,9 @@ describe("spec forms", () => {
       expect.arrayContaining(["tiny-a", "tiny-b", "ipykernel"]),
     );
 
-    const bad = spec({ requirements: [], requirementsTxt: "-r /etc/passwd\n" });
+    // Refused at the API's schema, and again by the builder for a spec that did not come through it.
+    expect(() => spec({ requirements: [], requirementsTxt: "-r /etc/passwd\n" })).toThrow(/option lines/);
+    const bad = { ...spec({ requirements: [] }), requirementsTxt: "-r /etc/passwd\n" };
     await expect(resolveSpec(uv, bad, join(dir, "w12"), log)).rejects.toMatchObject({ code: "invalid_spec" });
   });
 });

@@ -153,7 +153,8 @@ export const ownerOf = (who: Identity): KernelOwner => ({
   projectId: who.projectScope ?? undefined,
 });
 
-async function parseBody<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
+/** Reads through Hono's request, which caches the body the JSON depth check already read. */
+async function parseBody<T extends z.ZodType>(req: { text(): Promise<string> }, schema: T): Promise<z.infer<T>> {
   const text = await req.text();
   if (!text.trim()) return schema.parse({});
   let value: unknown;
@@ -231,7 +232,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
     })
     .openapi(startKernel, async (c) => {
       const who = requireIdentity(c);
-      const body = await parseBody(c.req.raw, StartKernelBody);
+      const body = await parseBody(c.req, StartKernelBody);
       await requireCanRunCode(db, who);
       const k = await kernels.start(body.name || undefined, ownerOf(who));
       c.header("Location", `/api/kernels/${k.id}`);
@@ -263,7 +264,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
     })
     .openapi(createSession, async (c) => {
       const who = requireIdentity(c);
-      const body = await parseBody(c.req.raw, CreateSessionBody);
+      const body = await parseBody(c.req, CreateSessionBody);
       const path = body.path ?? body.notebook?.path ?? "";
       const name = body.name ?? body.notebook?.name ?? "";
       const type = body.type ?? "notebook";
@@ -286,7 +287,7 @@ export function kernelRoutes({ db, kernels }: ApiDeps & { kernels: Kernels }) {
     .openapi(patchSession, async (c) => {
       const who = requireIdentity(c);
       const s = mySession(who, c.req.valid("param").id);
-      const body = await parseBody(c.req.raw, UpdateSessionBody);
+      const body = await parseBody(c.req, UpdateSessionBody);
       let kernelId: string | undefined;
       if (body.kernel?.id) kernelId = (await reach(who, body.kernel.id, "editor")).id;
       else if (body.kernel?.name) {
