@@ -157,5 +157,5 @@ print(json.dumps({"run_id": run.info.run_id, "experiment_id": run.info.experimen
       token,
     });
     expect(again.MLFLOW_EXPERIMENT_NAME).toBe(kernelEnv.MLFLOW_EXPERIMENT_NAME);
-  });
+  }, 120_000);
 });

@@ -72,3 +72,22 @@ describe("estimateOutputHeight", () => {
     expect(estimateOutputHeight([{ output_type: "stream", name: "stdout", text: "x\n".repeat(500) }])).toBe(420);
   });
 });
+
+describe("tailOutputs", () => {
+  it("keeps the last lines of a long log and counts the ones before", async () => {
+    const { tailOutputs } = await import("../src/lib/outputs.ts");
+    const log = Array.from({ length: 100 }, (_, i) => `epoch ${i + 1}`).join("\n");
+    const out = tailOutputs(
+      [
+        { output_type: "stream", name: "stdout", text: "start\n" },
+        { output_type: "stream", name: "stderr", text: `${log}\n` },
+      ],
+      20,
+    );
+    expect(out.hidden).toBe(81);
+    expect(out.outputs).toHaveLength(1);
+    const text = (out.outputs[0] as { text: string }).text;
+    expect(text.startsWith("epoch 81\n")).toBe(true);
+    expect(text.endsWith("epoch 100\n")).toBe(true);
+  });
+});

@@ -26,6 +26,9 @@ import { projectRoutes } from "./routes/projects.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
+/** The MLflow server version whose REST API Tandem answers (what `GET /version` says). */
+export const MLFLOW_COMPAT_VERSION = "3.17.2";
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** An Origin header's host; `null` (sandboxed frames, file: pages) and junk have none, so never match. */
@@ -122,6 +125,11 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
 
   // MLflow's API answers its own errors in its own shape, unknown routes included.
   app.route("/api/2.0/mlflow", mlflowRoutes(deps));
+  // MLflow's client asks the server's version (trace logging needs it) and may call /api/3.0 endpoints.
+  app.get("/version", (c) => c.text(MLFLOW_COMPAT_VERSION));
+  app.all("/api/3.0/mlflow/*", (c) =>
+    c.json({ error_code: "ENDPOINT_NOT_FOUND", message: `No MLflow endpoint ${c.req.method} ${c.req.path}` }, 404),
+  );
   app.route("/api/2.0/mlflow-artifacts", mlflowArtifactRoutes(deps));
   app.route("/api", api);
   app.route("/api", docsRoutes());

@@ -4,6 +4,13 @@ import { kernelBaseEnv } from "./environment.ts";
 import { noSuchKernelspec } from "./errors.ts";
 import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
 import type { KernelSpec, Kernelspecs } from "./kernelspecs.ts";
+
+/**
+ * Every kernel runs in UTF-8 whatever the host's locale (a host in Latin-2 must not change what
+ * open() or print() do); recorded with every execution beside the environment.
+ */
+export const FIXED_LOCALE = { PYTHONUTF8: "1", LC_ALL: "C.UTF-8", LANG: "C.UTF-8" } as const;
+
 import {
   identityEnv,
   type KernelIdentity,
@@ -130,7 +137,7 @@ export class KernelManager {
     };
   }
 
-  /** The process plan: safe base env < kernelspec env < hooks < Tandem's identity variables. */
+  /** The process plan (kernels always run with FIXED_LOCALE, whatever the host's): safe base env < kernelspec env < hooks < Tandem's identity variables. */
   private async plan(kernel: Kernel): Promise<ProcessPlan> {
     const rec = this.kernels.get(kernel.id);
     const cwd = this.cwdFor(rec?.owner);
@@ -141,6 +148,7 @@ export class KernelManager {
       ...kernelBaseEnv(),
       ...kernel.spec.env,
       PYTHONUNBUFFERED: "1",
+      ...FIXED_LOCALE,
       // ipykernel exits when this process goes (even SIGKILLed), so no kernel outlives its server.
       JPY_PARENT_PID: String(process.pid),
     };
@@ -156,7 +164,7 @@ export class KernelManager {
       release: async () => {
         for (const c of contributions) await c.release?.();
       },
-      record: Object.assign({}, ...contributions.map((c) => c.record ?? {})),
+      record: Object.assign({ locale: FIXED_LOCALE }, ...contributions.map((c) => c.record ?? {})),
     };
   }
 

@@ -105,6 +105,15 @@ export async function setExperimentStage(db: Db, exp: Experiment, stage: "active
   });
 }
 
+export async function deleteExperimentTag(db: Db, exp: Experiment, key: string): Promise<void> {
+  if (exp.lifecycleStage !== "active") throw invalid(`The experiment ${exp.id} must be in the 'active' state.`);
+  if (!(key in exp.tags)) throw missing(`No tag with name: ${key} in experiment with id ${exp.id}`);
+  await db
+    .update(experiments)
+    .set({ tags: sql`${experiments.tags} - ${key}::text`, lastUpdateTime: Date.now() })
+    .where(eq(experiments.id, exp.id));
+}
+
 export async function setExperimentTag(db: Db, exp: Experiment, key: string, value: string): Promise<void> {
   if (exp.lifecycleStage !== "active") throw invalid(`The experiment ${exp.id} must be in the 'active' state.`);
   await db

@@ -30,8 +30,12 @@ function parseBatch(runId: string, input: BatchInput) {
   const m = input.metrics ?? [];
   const p = input.params ?? [];
   const t = input.tags ?? [];
-  if (!Array.isArray(m) || !Array.isArray(p) || !Array.isArray(t))
-    throw invalid("metrics, params and tags must be lists");
+  for (const [name, v] of [
+    ["metrics", m],
+    ["params", p],
+    ["tags", t],
+  ] as const)
+    if (!Array.isArray(v)) throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied`);
   if (m.length > MAX_BATCH_METRICS)
     throw invalid(`A batch logging request can contain at most ${MAX_BATCH_METRICS} metrics. Got ${m.length} metrics.`);
   if (p.length > MAX_BATCH_PARAMS)
@@ -44,12 +48,14 @@ function parseBatch(runId: string, input: BatchInput) {
       `A batch logging request can contain at most ${MAX_BATCH_TOTAL} total metrics, params and tags. Got ${total}.`,
     );
 
-  const metricRows: MetricRow[] = m.map((raw) => {
+  const metricRows: MetricRow[] = m.map((raw, i) => {
     const e = obj(raw);
     const key = validateKey("metric", e.key);
     const value = parseDouble(e.value);
     if (value === undefined)
       throw invalid(`Got invalid value ${JSON.stringify(e.value)} for metric '${key}'. Please specify a number.`);
+    if (e.timestamp === undefined || e.timestamp === null)
+      throw invalid(`Missing value for required parameter 'metrics[${i}].timestamp'`);
     const timestamp = parseInt64(e.timestamp);
     if (timestamp === undefined)
       throw invalid(`Got invalid timestamp ${JSON.stringify(e.timestamp)} for metric '${key}'`);

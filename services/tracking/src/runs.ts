@@ -103,6 +103,8 @@ export function columnsFromTags(tags: Map<string, string>): Partial<RunRow> {
 
 export function runIdOf(body: { run_id?: unknown; run_uuid?: unknown }): string {
   const id = body.run_id || body.run_uuid;
+  if (id !== undefined && id !== null && id !== "" && typeof id !== "string")
+    throw invalid(`Invalid value ${JSON.stringify(id)} for parameter 'run_id' supplied`);
   if (typeof id !== "string" || !id) throw invalid("Missing value for required parameter 'run_id'");
   return id;
 }

@@ -29,6 +29,7 @@ export function createTracking({ db, artifactsDir }: TrackingOptions) {
       rename: (exp: exps.Experiment, name: string) => exps.renameExperiment(db, exp, name),
       setStage: (exp: exps.Experiment, stage: "active" | "deleted") => exps.setExperimentStage(db, exp, stage),
       setTag: (exp: exps.Experiment, key: string, value: string) => exps.setExperimentTag(db, exp, key, value),
+      deleteTag: (exp: exps.Experiment, key: string) => exps.deleteExperimentTag(db, exp, key),
       search: (q: exps.SearchExperiments) => exps.searchExperiments(db, q),
       forNotebook: (input: { notebookId: string; projectId: string; userId: string | null }) =>
         ensureNotebookExperiment(db, input),

@@ -13,6 +13,8 @@ const KEY_CHARS = /^[/\w.\- :]*$/;
 
 /** MLflow's rule for metric, param and tag names: path-like, no `..`, not absolute. */
 export function validateKey(kind: "metric" | "param" | "tag", key: unknown): string {
+  if (key !== undefined && key !== null && typeof key !== "string")
+    throw invalid(`Invalid value ${JSON.stringify(key)} for parameter 'key' supplied`);
   if (typeof key !== "string" || key === "") throw invalid(`Missing value for required parameter '${kind} key'`);
   if (key.length > MAX_KEY_LENGTH)
     throw invalid(`'${key.slice(0, 20)}…' exceeds the maximum length of ${MAX_KEY_LENGTH} for ${kind} names`);

@@ -25,6 +25,7 @@ export {
   toNbformat,
 } from "./convert.ts";
 export { InvalidNotebookError } from "./errors.ts";
+export { setKernelMetadata } from "./notebook-metadata.ts";
 export {
   CELLS,
   type CellType,

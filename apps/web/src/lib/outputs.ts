@@ -96,6 +96,40 @@ export function isLongOutput(outputs: Output[]): boolean {
   return false;
 }
 
+/** Lines an output takes, as isLongOutput counts them. */
+function linesOf(o: Output): number {
+  if (o.output_type === "stream") return countLines(joinText(o.text).replace(/\n$/, ""));
+  if (o.output_type === "error") return o.traceback?.length ?? 1;
+  const mime = pickMime(o.data);
+  return mime === "text/plain" ? countLines(joinText(o.data[mime])) : 10;
+}
+
+/**
+ * The last `keep` lines of a cell's outputs (training logs matter at their end) and how many lines
+ * came before them. A stream crossing the limit keeps its last lines; earlier outputs are left out.
+ */
+export function tailOutputs(outputs: Output[], keep = COLLAPSE_LINES): { outputs: Output[]; hidden: number } {
+  const kept: Output[] = [];
+  let budget = keep;
+  let hidden = 0;
+  for (let i = outputs.length - 1; i >= 0; i--) {
+    const o = outputs[i]!;
+    const n = linesOf(o);
+    if (budget <= 0) hidden += n;
+    else if (n <= budget || o.output_type !== "stream") {
+      kept.unshift(o);
+      budget -= n;
+    } else {
+      const lines = joinText(o.text).replace(/\n$/, "").split("\n");
+      const trailing = joinText(o.text).endsWith("\n") ? "\n" : "";
+      kept.unshift({ ...o, text: `${lines.slice(-budget).join("\n")}${trailing}` });
+      hidden += lines.length - budget;
+      budget = 0;
+    }
+  }
+  return { outputs: kept, hidden };
+}
+
 /** Consecutive stream outputs of the same name merged, as Jupyter shows them. */
 export function coalesceStreams(outputs: Output[]): Output[] {
   const result: Output[] = [];

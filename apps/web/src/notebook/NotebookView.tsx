@@ -75,6 +75,13 @@ export function NotebookView(props: NotebookViewProps) {
             .join("\n"),
       };
 
+  // input() belongs to the person who ran the cell, in any of their tabs and after a reload.
+  const inputIsMine = () => {
+    const req = kernel().inputRequest;
+    if (!req) return false;
+    return req.userId && props.me.id ? req.userId === props.me.id : req.clientId === doc.clientID;
+  };
+
   const color = colorFor(props.me.id ?? props.me.name);
   awareness.setLocalStateField("user", { name: props.me.name, color, colorLight: lightColor(color), id: props.me.id });
   createEffect(() => awareness.setLocalStateField("cell", activeId()));
@@ -534,7 +541,7 @@ export function NotebookView(props: NotebookViewProps) {
                     command(cmd, view);
                   }}
                   inputRequest={kernel().inputRequest?.cellId === id ? kernel().inputRequest : null}
-                  inputIsMine={kernel().inputRequest?.clientId === doc.clientID}
+                  inputIsMine={inputIsMine()}
                   assist={assist}
                   onInput={async (value) => {
                     try {

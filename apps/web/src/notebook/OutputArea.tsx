@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, Match, onCleanup, Show, Switch, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, For, Match, onCleanup, Show, Switch, untrack } from "solid-js";
 import * as Y from "yjs";
 import { ansiCss, applyCarriageReturns, parseAnsi } from "../lib/ansi.ts";
 import { renderLatexOutput, renderMarkdown } from "../lib/markdown.ts";
@@ -12,6 +12,7 @@ import {
   joinText,
   type Output,
   pickMime,
+  tailOutputs,
   tracebackText,
 } from "../lib/outputs.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
@@ -101,6 +102,9 @@ export function OutputView(props: { output: Output }) {
  * frame (streams can append thousands of times a second); long outputs start collapsed in a
  * fixed-height scroll box so the page does not jump while they stream.
  */
+/** Lines of a long output shown while it is collapsed (its end). */
+const TAIL_LINES = 20;
+
 export function OutputArea(props: { outputs: Y.Array<any>; executionCount: number | null; busy: boolean }) {
   const read = (): Output[] => coalesceStreams(props.outputs.toJSON() as Output[]);
   const [outputs, setOutputs] = createSignal<Output[]>(read());
@@ -119,6 +123,10 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
     if (frame) cancelAnimationFrame(frame);
   });
   const long = () => isLongOutput(outputs());
+  // Collapsed, a long output shows its end (where a training log's latest lines are).
+  const shown = createMemo(() =>
+    long() && !expanded() ? tailOutputs(outputs(), TAIL_LINES) : { outputs: outputs(), hidden: 0 },
+  );
   // A re-run clears outputs then streams new ones: hold the old height while the cell is busy
   // so the cells below do not jump up and down. Heights come from a ResizeObserver (batched,
   // never forcing a layout).
@@ -153,7 +161,12 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
           tabIndex={long() && !expanded() ? 0 : undefined}
           aria-label="Cell output"
         >
-          <For each={outputs()}>{(o) => <OutputView output={o} />}</For>
+          <Show when={shown().hidden > 0}>
+            <button type="button" class="btn-link output-hidden" onClick={() => setExpanded(true)}>
+              {shown().hidden} earlier {shown().hidden === 1 ? "line" : "lines"} hidden — show all
+            </button>
+          </Show>
+          <For each={shown().outputs}>{(o) => <OutputView output={o} />}</For>
         </section>
       </div>
       <Show when={long()}>

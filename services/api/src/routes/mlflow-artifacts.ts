@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { MlflowCode, parseArtifactPath, TrackingError } from "@tandem/tracking";
 import { Hono } from "hono";
+import { getMimeType } from "hono/utils/mime";
 import type { ApiDeps, AppContext, AppEnv } from "../context.ts";
 import { mlflowError } from "../error-table.ts";
 import { mlflowAccess } from "../mlflow-access.ts";
@@ -66,7 +67,10 @@ export function mlflowArtifactRoutes(deps: ApiDeps) {
       if (!file) throw new TrackingError(MlflowCode.notFound, `Artifact '${pathOf(c)}' not found`);
       return new Response(Readable.toWeb(file.stream) as ReadableStream, {
         headers: {
-          "content-type": "application/octet-stream",
+          // As MLflow's proxy: the file's own type, always as a download, never sniffed into HTML.
+          "content-type": getMimeType(path.rest) ?? "application/octet-stream",
+          "content-disposition": `attachment; filename="${(path.rest.split("/").pop() ?? "artifact").replace(/["\\\r\n]/g, "_")}"`,
+          "x-content-type-options": "nosniff",
           "content-length": String(file.size),
           etag: `"${file.sha256}"`,
         },

@@ -83,6 +83,17 @@ export function mlflowRoutes(deps: ApiDeps) {
 
   // --- experiments ---------------------------------------------------------
   route("/experiments/create", async (who, body) => {
+    // MLflow refuses wrongly typed fields rather than coercing them.
+    for (const [field, ok] of [
+      ["name", (v: unknown) => typeof v === "string"],
+      ["artifact_location", (v: unknown) => typeof v === "string"],
+      ["tags", Array.isArray],
+    ] as const)
+      if (body[field] !== undefined && body[field] !== null && !ok(body[field]))
+        throw new TrackingError(
+          MlflowCode.invalid,
+          `Invalid value ${JSON.stringify(body[field])} for parameter '${field}' supplied`,
+        );
     const name = required(body, "name");
     const tags = (Array.isArray(body.tags) ? body.tags : []) as { key: string; value: string }[];
     const tagMap = Object.fromEntries(
@@ -97,7 +108,9 @@ export function mlflowRoutes(deps: ApiDeps) {
   });
   route("/experiments/get", async (who, body) => {
     const exp = await access.experiment(who, await experimentIdFor(who, body.experiment_id), "viewer");
-    return { experiment: wireExperiment(exp) };
+    // Asked for "0", the caller's Default answers as "0", as clients that rely on it expect.
+    const wire = wireExperiment(exp);
+    return { experiment: String(body.experiment_id) === "0" ? { ...wire, experiment_id: "0" } : wire };
   });
   route("/experiments/get-by-name", async (who, body) => {
     const name = required(body, "experiment_name");
@@ -105,6 +118,8 @@ export function mlflowRoutes(deps: ApiDeps) {
     return { experiment: wireExperiment(exp) };
   });
   route("/experiments/search", async (who, body) => {
+    // MLflow always lists a Default experiment: make the caller's on first use (where they may create one).
+    if (!body.page_token) await experimentIdFor(who, "0").catch(() => undefined);
     const max = maxResultsOf(body.max_results, 1000, 50000);
     const offset = offsetOf(body.page_token);
     const found = await tracking.experiments.search({
@@ -138,6 +153,12 @@ export function mlflowRoutes(deps: ApiDeps) {
   route("/experiments/set-experiment-tag", async (who, body) => {
     const exp = await access.experiment(who, experimentIdOf(body.experiment_id), "editor");
     await tracking.experiments.setTag(exp, required(body, "key"), str(body.value) ?? "");
+    return {};
+  });
+
+  route("/experiments/delete-experiment-tag", async (who, body) => {
+    const exp = await access.experiment(who, experimentIdOf(body.experiment_id), "editor");
+    await tracking.experiments.deleteTag(exp, required(body, "key"));
     return {};
   });
 
@@ -232,6 +253,11 @@ export function mlflowRoutes(deps: ApiDeps) {
   });
   route("/runs/set-tag", async (who, body) => {
     const runId = runIdOf(body);
+    if (body.value !== undefined && typeof body.value !== "string")
+      throw new TrackingError(
+        MlflowCode.invalid,
+        `Invalid value ${JSON.stringify(body.value)} for parameter 'value' supplied`,
+      );
     await access.run(who, runId, "editor");
     await tracking.runs.logBatch(runId, { tags: [{ key: body.key, value: body.value }] });
     return {};
@@ -271,6 +297,8 @@ export function mlflowRoutes(deps: ApiDeps) {
     const runId = runIdOf(body);
     const { row } = await access.run(who, runId, "viewer");
     const sub = (str(body.path) ?? "").replace(/^\/+|\/+$/g, "");
+    if (sub.split("/").some((p) => p === ".." || p === "."))
+      throw new TrackingError(MlflowCode.invalid, "Invalid path");
     const root = `${row.experimentId}/${runId}/artifacts`;
     const path = parseArtifactPath(sub ? `${root}/${sub}` : root);
     const entries = await tracking.artifacts.list(path);

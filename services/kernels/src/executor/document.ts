@@ -1,5 +1,14 @@
-import { cellsOf, type JsonValue, KERNEL_MAP, SERVER_ORIGIN, setCellMetadata } from "@tandem/notebook";
+import {
+  cellsOf,
+  type JsonObject,
+  type JsonValue,
+  KERNEL_MAP,
+  SERVER_ORIGIN,
+  setCellMetadata,
+  setKernelMetadata,
+} from "@tandem/notebook";
 import * as Y from "yjs";
+import type { Kernel } from "../kernel.ts";
 import type { ExecutionRecord, OpenDoc } from "./types.ts";
 
 function executionMetadata(r: ExecutionRecord): JsonValue {
@@ -39,6 +48,13 @@ export class PublishedState {
   release() {
     this.handle?.release();
     this.handle = undefined;
+  }
+
+  /** The notebook's own metadata names the kernel that runs it (kernelspec, language_info), as in Jupyter. */
+  async recordKernel(kernel: Kernel) {
+    const info = kernel.kernelInfo?.language_info;
+    const languageInfo = info && typeof info === "object" ? (info as JsonObject) : undefined;
+    setKernelMetadata(await this.doc(), kernel.spec, languageInfo);
   }
 
   /** Shows the kernel's state to every collaborator. */

@@ -72,6 +72,7 @@ export class KernelLink {
         reason: undefined,
       })
       .catch(() => {});
+    void this.state.recordKernel(kernel).catch(() => {});
   }
 
   /** Stops listening to the kernel (whoever closes the runner shuts it down). */
