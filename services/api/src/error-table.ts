@@ -45,6 +45,7 @@ const SCHEDULER: Record<SchedulerErrorCode, Row> = {
   invalid: [400, ErrorCode.badRequest],
   conflict: [409, ErrorCode.conflict],
   forbidden: [403, ErrorCode.forbidden],
+  no_parameters_cell: [400, "no_parameters_cell"],
 };
 
 const ENVIRONMENT: Record<EnvErrorCode, Row> = {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { NbCell, Nbformat } from "@tandem/notebook";
+import { NO_PARAMETERS_CELL_MESSAGE } from "./errors.ts";
 
 export const PARAMETERS_TAG = "parameters";
 export const INJECTED_TAG = "injected-parameters";
@@ -80,9 +81,15 @@ const tagsOf = (cell: NbCell): string[] => {
   return Array.isArray(tags) ? tags.map(String) : [];
 };
 
+/** The code cell tagged `parameters`, if the notebook has one. */
+export function parametersCell(nb: Nbformat): NbCell | undefined {
+  return nb.cells.find((c) => c.cell_type === "code" && tagsOf(c).includes(PARAMETERS_TAG));
+}
+
 /**
  * Problems with `parameters` for this notebook, each a sentence: names that are not identifiers,
- * names the notebook's `parameters` cell does not declare, values of the wrong type.
+ * names the notebook's `parameters` cell does not declare, values of the wrong type, any parameter at
+ * all when the notebook has no `parameters` cell.
  */
 export function parameterProblems(nb: Nbformat, parameters: Record<string, unknown>): string[] {
   const problems: string[] = [];
@@ -90,8 +97,11 @@ export function parameterProblems(nb: Nbformat, parameters: Record<string, unkno
     if (!/^[A-Za-z_]\w*$/.test(name) || PY_KEYWORDS.has(name))
       problems.push(`"${name}" is not a valid Python variable name`);
   }
-  const cell = nb.cells.find((c) => c.cell_type === "code" && tagsOf(c).includes(PARAMETERS_TAG));
-  if (!cell) return problems;
+  const cell = parametersCell(nb);
+  if (!cell) {
+    if (Object.keys(parameters).length) problems.push(NO_PARAMETERS_CELL_MESSAGE);
+    return problems;
+  }
   const declared = declaredParameters(Array.isArray(cell.source) ? cell.source.join("") : String(cell.source));
   for (const [name, value] of Object.entries(parameters)) {
     const kind = declared.get(name);

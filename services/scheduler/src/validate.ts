@@ -1,7 +1,7 @@
 import type { Nbformat } from "@tandem/notebook";
 import type { SchedulerDeps } from "./context.ts";
-import { invalid } from "./errors.ts";
-import { parameterProblems } from "./parameters.ts";
+import { invalid, noParametersCell } from "./errors.ts";
+import { parameterProblems, parametersCell } from "./parameters.ts";
 
 export interface RunInput {
   parameters: Record<string, unknown>;
@@ -11,7 +11,7 @@ export interface RunInput {
 
 /**
  * Refuses, before anything is queued, what would make a run fail at once: parameters the notebook
- * does not declare (or of the wrong type), an unknown revision, a missing or failed environment.
+ * does not declare (or of the wrong type), any parameters for a notebook without a `parameters` cell, an unknown revision, a missing or failed environment.
  * The worker checks again at start (the notebook may change in between).
  */
 export async function checkRunInput(d: SchedulerDeps, notebookId: string, input: RunInput): Promise<Nbformat> {
@@ -23,6 +23,7 @@ export async function checkRunInput(d: SchedulerDeps, notebookId: string, input:
   } else {
     nb = await d.collab.exportNotebook(notebookId);
   }
+  if (Object.keys(input.parameters).length && !parametersCell(nb)) throw noParametersCell();
   const problems = parameterProblems(nb, input.parameters);
   if (problems.length) throw invalid(`Parameters do not match the notebook: ${problems.join("; ")}`);
   if (input.environmentId) {

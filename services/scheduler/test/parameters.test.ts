@@ -54,8 +54,11 @@ describe("papermill-style parameters", () => {
       '"beta" is not a parameter of this notebook (its parameters cell declares: alpha, epochs, name)',
       '"class" is not a parameter of this notebook (its parameters cell declares: alpha, epochs, name)',
     ]);
-    // Without a parameters cell any identifier goes (injected first, as papermill does).
-    expect(parameterProblems(nb([{ id: "a", source: "print(1)" }]), { anything: 1 })).toEqual([]);
+    // Without a parameters cell, parameters would land where nothing reads them: refused, saying how to tag one.
+    const [problem, ...rest] = parameterProblems(nb([{ id: "a", source: "print(1)" }]), { anything: 1 });
+    expect(rest).toEqual([]);
+    expect(problem).toContain("tag a cell `parameters`");
+    expect(parameterProblems(nb([{ id: "a", source: "print(1)" }]), {})).toEqual([]);
   });
 
   it("injects after the parameters cell, replacing an earlier injection", () => {
