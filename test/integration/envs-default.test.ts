@@ -47,9 +47,20 @@ describe("first start", () => {
 
   it("builds a default Python 3 environment with ipykernel (from PyPI) under the data dir", async () => {
     server = await start();
+    // Asked while the default environment builds, Jupyter's kernelspecs and a kernel start wait for it
+    // instead of answering with none.
+    const listing = server.admin.get("/api/kernelspecs");
+    const started = server.admin.post("/api/kernels", {});
     const env = await server.server!.defaultEnvironment;
     expect(env).toMatchObject({ name: "Python 3", status: "ready" });
     firstId = env!.id;
+    const specs0 = (await listing).body;
+    expect(specs0.default).toBe(env!.kernelspec);
+    expect(Object.keys(specs0.kernelspecs)).toEqual([env!.kernelspec]);
+    const kernel = await started;
+    expect(kernel.status).toBe(201);
+    expect(kernel.body.name).toBe(env!.kernelspec);
+    expect((await server.admin.delete(`/api/kernels/${kernel.body.id}`)).status).toBe(204);
     const ipykernel = env!.packages!.find((p) => p.name === "ipykernel")!;
     expect(ipykernel.index).toBe("https://pypi.org/simple");
     const specs = await server.server!.envs.kernelspecs();

@@ -56,9 +56,11 @@ export interface KernelInfo {
 
 export interface Kernels {
   kernelspecs: {
-    list(): Promise<KernelSpec[]>;
+    list(options?: { wait?: boolean }): Promise<KernelSpec[]>;
     default(): Promise<KernelSpec | undefined>;
     get(name: string): Promise<KernelSpec | undefined>;
+    /** Lookups that find no kernelspec wait for `ready` (the default environment's first build). */
+    prepareWhile(ready: Promise<unknown>): void;
   };
   /** Lets another service (environments) contribute kernelspecs. */
   registerKernelspecSource(source: KernelspecSource): () => void;
@@ -187,9 +189,10 @@ export function createKernels(o: KernelsOptions): Kernels {
 
   return {
     kernelspecs: {
-      list: () => specs.list(),
+      list: (options) => specs.list(options),
       default: () => specs.defaultSpec(),
       get: (name) => specs.get(name),
+      prepareWhile: (ready) => specs.prepareWhile(ready),
     },
     registerKernelspecSource: (source) => specs.register(source),
     registerLaunchHook(hook) {

@@ -87,6 +87,7 @@ export async function findKernelspecs(dataDirs: string[]): Promise<KernelSpec[]>
 
 export class Kernelspecs {
   private readonly sources: KernelspecSource[] = [];
+  private preparing: Promise<void> | undefined;
 
   constructor(
     private readonly extraDirs: string[],
@@ -101,7 +102,36 @@ export class Kernelspecs {
     };
   }
 
-  async list(): Promise<KernelSpec[]> {
+  /**
+   * While `ready` is pending (the default environment building at first start), a lookup that finds
+   * no kernelspec at all waits for it instead of failing: a run, an execute request or a Jupyter client
+   * asking for the default kernel then gets it once built.
+   */
+  prepareWhile(ready: Promise<unknown>): void {
+    const pending: Promise<void> = ready.then(
+      () => {},
+      () => {},
+    );
+    this.preparing = pending;
+    void pending.then(() => {
+      if (this.preparing === pending) this.preparing = undefined;
+    });
+  }
+
+  /** Whether lookups may be waiting on a kernelspec being prepared. */
+  get isPreparing(): boolean {
+    return this.preparing !== undefined;
+  }
+
+  /** `wait: false` answers at once, for what decides whether anything needs preparing. */
+  async list({ wait = true }: { wait?: boolean } = {}): Promise<KernelSpec[]> {
+    const found = await this.listNow();
+    if (found.length > 0 || !this.preparing || !wait) return found;
+    await this.preparing;
+    return this.listNow();
+  }
+
+  private async listNow(): Promise<KernelSpec[]> {
     const byName = new Map<string, KernelSpec>();
     for (const source of this.sources) {
       for (const spec of await source()) if (!byName.has(spec.name)) byName.set(spec.name, spec);

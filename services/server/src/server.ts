@@ -241,12 +241,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         log: log.child({ area: "envs" }),
         // Any kernelspec the gateway finds (Jupyter paths included) whose interpreter exists will do.
         hasUsableKernelspec: async () =>
-          (await kernels.kernelspecs.list()).some((k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!)),
+          (await kernels.kernelspecs.list({ wait: false })).some(
+            (k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!),
+          ),
       }).catch((err) => {
         log.error({ err }, "default environment failed");
         return null;
       })
     : Promise.resolve(null);
+  kernels.kernelspecs.prepareWhile(defaultEnvironment);
 
   let closing: Promise<void> | undefined;
   return {
