@@ -1,4 +1,5 @@
-import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
+import { createHash } from "node:crypto";
+import { createProject, createUser, startTestServer, type TestServer } from "@tandem/testkit";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -112,6 +113,34 @@ describe("sign-up, sign-in and sessions", () => {
     const bad = await server.http.get("/login?token=tdm_not_a_token");
     expect(bad.status).toBe(401);
     expect(bad.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("signs a browser in from ?token= on any page and drops it from the address bar; narrow tokens cannot", async () => {
+    const res = await server.http.get(`/projects/abc?tab=runs&token=${server.adminToken}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/projects/abc?tab=runs");
+    const me = await server.http.get("/api/me", { cookie: cookieOf(res.headers) });
+    expect(me.body).toMatchObject({ isAdmin: true });
+
+    // A project-scoped token is not the person: it does not become a full browser session.
+    const user = await createUser(server.http, "scoped-login");
+    const projectId = await createProject(user.client);
+    // Kernels are the holders of project-scoped tokens; make one the way their issuer stores it.
+    const secret = "tdm_kernel_scoped_login_test";
+    const sql = postgres(server.database.url, { max: 1 });
+    const [owner] = await sql`select id from users where email = ${user.email}`;
+    await sql`insert into api_tokens (user_id, name, token_hash, prefix, project_id, kind)
+      values (${owner!.id}, 'kernel', ${createHash("sha256").update(secret).digest("hex")}, ${secret.slice(0, 8)}, ${projectId}, 'kernel')`;
+    await sql.end();
+    for (const path of [`/?token=${secret}`, `/login?token=${secret}`]) {
+      const refused = await server.http.get(path);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("set-cookie")).toBeNull();
+    }
+    // A share page's token is a share link's, left to the page.
+    const share = await server.http.get("/share/nb?token=tdm_share_token");
+    expect(share.headers.get("set-cookie")).toBeNull();
+    expect(share.status).not.toBe(302);
   });
 
   it("refuses cookie-authenticated changes from another site", async () => {

@@ -96,11 +96,14 @@ describe("a kernel's token (items 3, 4, 5)", () => {
     const [apiToken] = await stealTokens(server, kernelId, editor);
     const as = server.http.as({ token: apiToken });
     const kernelToken = async () =>
-      ((await owner.client.get("/api/tokens")).body as { name: string; expiresAt: string | null }[]).find((t) =>
-        t.name.startsWith(`kernel ${kernelId}`),
+      ((await owner.client.get("/api/tokens?kind=kernel")).body as { name: string; expiresAt: string | null }[]).find(
+        (t) => t.name.startsWith(`kernel ${kernelId}`),
       )!;
     const start = now.getTime();
     expect(new Date((await kernelToken()).expiresAt!).getTime()).toBe(start + 15 * MINUTE);
+    // A person's token list (the tokens page) holds their own tokens; kernels' are listed apart.
+    const own = (await owner.client.get("/api/tokens")).body as { name: string }[];
+    expect(own.map((t) => t.name)).toEqual(["test"]);
 
     now = new Date(start + 6 * MINUTE);
     await until(

@@ -42,7 +42,7 @@ export class Assistant {
     const empty = { matches: [], cursorStart: cursorPos, cursorEnd: cursorPos, types: [] };
     if (this.source.running(notebookId)) return { ...empty, busy: true };
     const reply = await this.ask(kernel, "complete_request", { code, cursor_pos: cursorPos });
-    if (!reply || reply.content.status !== "ok") return { ...empty, busy: false };
+    if (reply?.content.status !== "ok") return { ...empty, busy: false };
     const c = reply.content;
     const meta = c.metadata as { _jupyter_types_experimental?: unknown[] } | undefined;
     const types = (meta?._jupyter_types_experimental ?? []).flatMap((t) => {
@@ -65,7 +65,7 @@ export class Assistant {
     if (!kernel) return null;
     if (this.source.running(notebookId)) return { found: false, text: "", busy: true };
     const reply = await this.ask(kernel, "inspect_request", { code, cursor_pos: cursorPos, detail_level: detailLevel });
-    if (!reply || reply.content.status !== "ok" || !reply.content.found) return { found: false, text: "", busy: false };
+    if (reply?.content.status !== "ok" || !reply.content.found) return { found: false, text: "", busy: false };
     const data = (reply.content.data ?? {}) as Record<string, unknown>;
     const text = typeof data["text/plain"] === "string" ? stripAnsi(data["text/plain"]) : "";
     return { found: text.length > 0, text, busy: false };

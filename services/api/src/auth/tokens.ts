@@ -50,11 +50,18 @@ export async function createToken(db: Db, t: NewToken): Promise<CreatedToken> {
   return { ...toApiToken(row!), token: secret };
 }
 
-export async function listTokens(db: Db, userId: string): Promise<ApiToken[]> {
+/** A person's live tokens of one kind: their own by default; kernels' tokens are the kernels', revoked with them. */
+export async function listTokens(
+  db: Db,
+  userId: string,
+  kind: "personal" | "kernel" = "personal",
+): Promise<ApiToken[]> {
   const rows = await db
     .select()
     .from(schema.apiTokens)
-    .where(and(eq(schema.apiTokens.userId, userId), isNull(schema.apiTokens.revokedAt)))
+    .where(
+      and(eq(schema.apiTokens.userId, userId), eq(schema.apiTokens.kind, kind), isNull(schema.apiTokens.revokedAt)),
+    )
     .orderBy(desc(schema.apiTokens.createdAt));
   return rows.map(toApiToken);
 }

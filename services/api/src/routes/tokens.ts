@@ -10,9 +10,15 @@ const list = createRoute({
   method: "get",
   path: "/tokens",
   tags: ["tokens"],
-  summary: "List your personal API tokens (never their secrets)",
+  summary: "List your personal API tokens (never their secrets); ?kind=kernel lists your kernels' tokens instead",
   security: secured,
-  responses: { 200: json(z.array(ApiToken), "Tokens"), 401: errorResponses[401], 403: errorResponses[403] },
+  request: { query: z.object({ kind: z.enum(["personal", "kernel"]).default("personal") }) },
+  responses: {
+    200: json(z.array(ApiToken), "Tokens"),
+    400: errorResponses[400],
+    401: errorResponses[401],
+    403: errorResponses[403],
+  },
 });
 
 const create = createRoute({
@@ -55,7 +61,7 @@ export function tokenRoutes({ db, accessEvents, clock = () => new Date() }: ApiD
   return router()
     .openapi(list, async (c) => {
       const who = requireTokenManager(c);
-      return c.json(await listTokens(db, who.user.id), 200);
+      return c.json(await listTokens(db, who.user.id, c.req.valid("query").kind), 200);
     })
     .openapi(create, async (c) => {
       const who = requireTokenManager(c);
