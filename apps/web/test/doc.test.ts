@@ -11,6 +11,8 @@ import {
   moveCell,
   setCellType,
   splitCell,
+  tagsOf,
+  toggleTag,
 } from "../src/notebook/doc.ts";
 
 const sources = (doc: Y.Doc) =>
@@ -100,5 +102,19 @@ describe("notebook document helpers (@jupyter/ydoc schema)", () => {
     const cell = cellsOf(doc).get(0);
     cell.set("execution_state", "running");
     expect(executionStateOf(cell)).toBe("running");
+  });
+});
+
+describe("cell tags", () => {
+  it("toggles the parameters tag in metadata.tags, keeping other tags and metadata", () => {
+    const doc = new Y.Doc();
+    insertCell(doc, 0, { cell_type: "code", source: "alpha = 0.1", metadata: { tags: ["keep"], collapsed: true } });
+    const cell = cellsOf(doc).get(0);
+    toggleTag(doc, cell, "parameters");
+    expect(tagsOf(cell)).toEqual(["keep", "parameters"]);
+    expect(cellToJson(cell).metadata).toEqual({ tags: ["keep", "parameters"], collapsed: true });
+    toggleTag(doc, cell, "parameters");
+    toggleTag(doc, cell, "keep");
+    expect(cellToJson(cell).metadata).toEqual({ collapsed: true });
   });
 });

@@ -10,7 +10,7 @@ import { sanitizeHtml } from "../lib/sanitize.ts";
 import { whenNearViewport } from "../lib/visibility.ts";
 import { CellEditor } from "./CellEditor.tsx";
 import type { KernelAssist } from "./completion.ts";
-import { type CellMap, type CellType, executionStateOf, type InputRequest, sourceOf } from "./doc.ts";
+import { type CellMap, type CellType, executionStateOf, type InputRequest, sourceOf, tagsOf } from "./doc.ts";
 import { InputPrompt } from "./InputPrompt.tsx";
 import { OutputArea } from "./OutputArea.tsx";
 
@@ -35,6 +35,8 @@ export interface CellViewProps {
   inputIsMine: boolean;
   onInput: (value: string) => Promise<void>;
   assist?: KernelAssist;
+  /** Adds or removes a tag in the cell's metadata.tags (the `parameters` toggle). */
+  onToggleTag: (tag: string) => void;
 }
 
 /** Reads a Y.Map key as a signal that follows remote changes. */
@@ -45,6 +47,15 @@ function useMapKey<T>(map: Y.Map<any>, key: string): () => T {
   };
   map.observe(onChange);
   onCleanup(() => map.unobserve(onChange));
+  return value;
+}
+
+/** The cell's metadata.tags as a signal that follows remote changes. */
+function useTags(cell: CellMap): () => string[] {
+  const [value, setValue] = createSignal(tagsOf(cell));
+  const onChange = () => setValue(tagsOf(cell));
+  cell.observeDeep(onChange);
+  onCleanup(() => cell.unobserveDeep(onChange));
   return value;
 }
 
@@ -62,6 +73,8 @@ export function CellView(props: CellViewProps) {
   const executionCount = useMapKey<number | null>(props.cell, "execution_count");
   const executionState = useMapKey<unknown>(props.cell, "execution_state");
   const outputs = useMapKey<unknown>(props.cell, "outputs");
+  const tags = useTags(props.cell);
+  const isParameters = () => tags().includes("parameters");
   const text = sourceOf(props.cell);
   const source = useText(text);
   const id: string = props.cell.get("id");
@@ -99,6 +112,23 @@ export function CellView(props: CellViewProps) {
         </span>
         <Show when={state() === "running"}>
           <span class="run-indicator" role="status" aria-label="Running" />
+        </Show>
+        <Show when={cellType() === "code" && (isParameters() || (props.active && !props.readOnly))}>
+          <button
+            type="button"
+            class={`cell-tag ${isParameters() ? "cell-tag-on" : ""}`}
+            aria-pressed={isParameters()}
+            disabled={props.readOnly}
+            title={
+              isParameters()
+                ? "This is the notebook's parameters cell: runs inject their parameters after it. Click to untag."
+                : "Tag as the parameters cell: runs with parameters inject their values right after it"
+            }
+            onMouseDown={(e) => e.stopPropagation()}
+            onClick={() => props.onToggleTag("parameters")}
+          >
+            parameters
+          </button>
         </Show>
         <div class="cell-peers">
           <For each={props.peers}>

@@ -21,6 +21,7 @@ import {
   setCellType,
   sourceOf,
   splitCell,
+  toggleTag,
 } from "./doc.ts";
 import { KernelBadge } from "./KernelBadge.tsx";
 import { useCells, useKernel, usePeers } from "./useNotebookState.ts";
@@ -543,6 +544,7 @@ export function NotebookView(props: NotebookViewProps) {
                   inputRequest={kernel().inputRequest?.cellId === id ? kernel().inputRequest : null}
                   inputIsMine={inputIsMine()}
                   assist={assist}
+                  onToggleTag={(tag) => !props.readOnly && toggleTag(doc, cell, tag, LOCAL)}
                   onInput={async (value) => {
                     try {
                       await api.input(props.notebookId, value);

@@ -193,6 +193,30 @@ export function clearOutputs(doc: Y.Doc, index: number, origin?: unknown): void 
   }, origin);
 }
 
+/** The cell's `metadata.tags` (what papermill and the scheduler read: a `parameters` cell). */
+export function tagsOf(cell: CellMap): string[] {
+  const metadata = cell.get("metadata");
+  const tags = metadata instanceof Y.Map ? metadata.get("tags") : metadata?.tags;
+  return Array.isArray(tags) ? tags.map(String) : [];
+}
+
+/** Adds or removes one tag in the cell's `metadata.tags` (dropping the key when none is left). */
+export function toggleTag(doc: Y.Doc, cell: CellMap, tag: string, origin?: unknown): void {
+  doc.transact(() => {
+    let metadata = cell.get("metadata");
+    if (!(metadata instanceof Y.Map)) {
+      const plain = (metadata ?? {}) as Record<string, unknown>;
+      metadata = new Y.Map<any>();
+      for (const [k, v] of Object.entries(plain)) metadata.set(k, v);
+      cell.set("metadata", metadata);
+    }
+    const tags = tagsOf(cell);
+    const next = tags.includes(tag) ? tags.filter((t) => t !== tag) : [...tags, tag];
+    if (next.length) metadata.set("tags", next);
+    else metadata.delete("tags");
+  }, origin);
+}
+
 export type KernelStatus = "unknown" | "starting" | "idle" | "busy" | "dead" | "restarting" | "disconnected";
 
 /** The root map where the kernel gateway shows the notebook's kernel (services/kernels). */
