@@ -248,6 +248,8 @@ describe("notebook page (real collaboration server)", () => {
 
     await a.context().setOffline(true);
     await a.getByText("You are offline").waitFor();
+    // The kernel's last state seen is stale offline: the badge says Offline, not Idle.
+    await a.getByRole("status", { name: /: Offline$/ }).waitFor();
     await a.keyboard.type("\nwritten_offline = 1");
     await a.getByText("written_offline = 1").waitFor(); // kept locally
     expect(await b.getByText("written_offline").count()).toBe(0);

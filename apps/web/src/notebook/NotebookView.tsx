@@ -456,7 +456,7 @@ export function NotebookView(props: NotebookViewProps) {
             </div>
           </Show>
           <Show when={props.showKernel !== false}>
-            <KernelBadge kernel={kernel()} />
+            <KernelBadge kernel={kernel()} offline={props.conn.state() === "offline"} />
           </Show>
         </div>
       </div>
