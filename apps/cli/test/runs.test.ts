@@ -65,7 +65,7 @@ describe("tandem run", () => {
   }, 120_000);
 
   it("exits non-zero when a cell raises, naming the error and the cell", async () => {
-    const nb = await importNotebook("Broken", ["x = 1", "1 / 0", "print('never')"]);
+    const nb = await importNotebook("Broken", ["x = 1", "1 / 0", "print('never')"], true);
     const res = await tandem(["run", nb, "--wait"], env);
     expect(res.code).toBe(1);
     const id = res.stdout.trim();
