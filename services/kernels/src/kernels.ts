@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
 import { KernelError } from "./errors.ts";
 import { Executor } from "./executor/executor.ts";
+import type { CellMagic } from "./executor/magic.ts";
 import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
@@ -40,6 +41,8 @@ export interface KernelsOptions {
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Takes some cells before their code reaches the kernel (`%pip install` in a Tandem environment). */
+  cellMagic?: CellMagic;
 }
 
 /** A kernel as the Jupyter API shows it, plus who it belongs to. */
@@ -159,6 +162,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       tailRefreshMs: 1000,
     },
     o.log,
+    o.cellMagic,
   );
   const assistant = new Assistant({
     kernelOf: (notebookId) => executor.kernelOf(notebookId),
