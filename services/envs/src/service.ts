@@ -238,6 +238,19 @@ export class EnvironmentService {
     return ks ? prepareKernelLaunch(this.gpus, ks, options) : null;
   }
 
+  /** The kernel gateway's kernelspec source: ready environments, in the gateway's shape. */
+  kernelspecSource() {
+    return async () => (await this.kernelspecs()).map((k) => ({ name: k.name, ...k.spec, resourceDir: undefined }));
+  }
+
+  /** The kernel gateway's launch hook: an environment's variables and GPUs, given back when the kernel ends. */
+  kernelLaunchHook() {
+    return async (ctx: { spec: { name: string } }) => {
+      const launch = await this.prepareLaunch(ctx.spec.name);
+      return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
+    };
+  }
+
   /** Resolves when the environment's current build (if any) has ended. */
   async settled(id: string): Promise<Environment | null> {
     await this.jobs.get(id);

@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
+import { isAbsolute } from "node:path";
 import type { Duplex } from "node:stream";
+import { type Launcher, LocalLauncher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
 import { KernelError } from "./errors.ts";
@@ -40,6 +43,8 @@ export interface KernelsOptions {
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Starts kernel processes (default: child processes of this server). */
+  launcher?: Launcher;
 }
 
 /** A kernel as the Jupyter API shows it, plus who it belongs to. */
@@ -61,6 +66,8 @@ export interface Kernels {
     get(name: string): Promise<KernelSpec | undefined>;
     /** Lookups that find no kernelspec wait for `ready` (the default environment's first build). */
     prepareWhile(ready: Promise<unknown>): void;
+    /** Whether any kernelspec found (Jupyter paths included) has an interpreter that exists. */
+    anyRunnable(): Promise<boolean>;
   };
   /** Lets another service (environments) contribute kernelspecs. */
   registerKernelspecSource(source: KernelspecSource): () => void;
@@ -147,6 +154,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       return o.apiUrl;
     },
     runAs: o.runAs,
+    launcher: o.launcher ?? new LocalLauncher(),
   });
   const executor = new Executor(
     manager,
@@ -193,6 +201,8 @@ export function createKernels(o: KernelsOptions): Kernels {
       default: () => specs.defaultSpec(),
       get: (name) => specs.get(name),
       prepareWhile: (ready) => specs.prepareWhile(ready),
+      anyRunnable: async () =>
+        (await specs.list({ wait: false })).some((k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!)),
     },
     registerKernelspecSource: (source) => specs.register(source),
     registerLaunchHook(hook) {

@@ -1,4 +1,5 @@
 import { chown, mkdir } from "node:fs/promises";
+import type { Launcher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { kernelBaseEnv } from "./environment.ts";
 import { noSuchKernelspec } from "./errors.ts";
@@ -49,6 +50,8 @@ export interface ManagerOptions {
   apiUrl?: string;
   /** Run kernels as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Starts kernel processes (local child processes, or elsewhere). */
+  launcher: Launcher;
 }
 
 interface Record_ {
@@ -155,10 +158,12 @@ export class KernelManager {
     for (const c of contributions) Object.assign(env, c.env, c.runtimeEnv);
     if (rec) Object.assign(env, identityEnv(this.identity(rec)));
     const argv = contributions.findLast((c) => c.argv)?.argv;
+    const wrapper = contributions.findLast((c) => c.wrapper)?.wrapper;
     return {
       env,
       cwd,
       argv,
+      wrapper,
       uid: this.o.runAs?.uid,
       gid: this.o.runAs?.gid,
       release: async () => {
@@ -169,7 +174,7 @@ export class KernelManager {
   }
 
   private newKernel(spec: KernelSpec): Kernel {
-    return new Kernel(spec, (k) => this.plan(k), this.o.runtimeDir, this.o.timings, this.o.log);
+    return new Kernel(spec, (k) => this.plan(k), this.o.launcher, this.o.runtimeDir, this.o.timings, this.o.log);
   }
 
   /** Starts a kernel (from the warm pool when one fits) for `owner`. */

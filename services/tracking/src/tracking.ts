@@ -3,7 +3,13 @@ import { memberProjects } from "@tandem/projects";
 import type { Logger } from "pino";
 import { ArtifactStore } from "./artifacts.ts";
 import * as exps from "./experiments.ts";
-import { ensureNotebookExperiment, type KernelTrackingInput, kernelTrackingEnv } from "./kernel-env.ts";
+import {
+  ensureNotebookExperiment,
+  type KernelTrackingHookDeps,
+  type KernelTrackingInput,
+  kernelTrackingEnv,
+  kernelTrackingHook,
+} from "./kernel-env.ts";
 import * as logging from "./logging.ts";
 import { createModels } from "./models/models.ts";
 import { defaultProjectFor } from "./projects.ts";
@@ -56,6 +62,7 @@ export function createTracking({ db, artifactsDir }: TrackingOptions) {
     },
     /** For the kernel gateway's launch hook: the MLflow environment of a notebook's kernel. */
     kernelTrackingEnv: (input: KernelTrackingInput) => kernelTrackingEnv(db, input),
+    kernelLaunchHook: (deps: KernelTrackingHookDeps) => kernelTrackingHook(db, deps),
   };
 }
 
