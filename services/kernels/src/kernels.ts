@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
 import { KernelError } from "./errors.ts";
 import { Executor } from "./executor/executor.ts";
+import type { CellMagic } from "./executor/magic.ts";
 import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
@@ -43,6 +44,8 @@ export interface KernelsOptions {
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Takes some cells before their code reaches the kernel (`%pip install` in a Tandem environment). */
+  cellMagic?: CellMagic;
   /** Starts kernel processes (default: child processes of this server). */
   launcher?: Launcher;
 }
@@ -110,6 +113,8 @@ export interface Kernels {
       queued: string[];
     };
     start(notebookId: string, owner: KernelOwner, specName?: string): Promise<KernelInfo>;
+    /** Moves the notebook to a kernel of another kernelspec (its state is lost); starts one if none runs. */
+    switchKernel(notebookId: string, owner: KernelOwner, specName: string): Promise<KernelInfo>;
     /** Queues cells; each queued cell comes with the promise of its outcome (ok, error, cancelled). */
     execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]>;
     interrupt(notebookId: string): Promise<void>;
@@ -167,6 +172,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       tailRefreshMs: 1000,
     },
     o.log,
+    o.cellMagic,
   );
   const assistant = new Assistant({
     kernelOf: (notebookId) => executor.kernelOf(notebookId),
@@ -246,6 +252,8 @@ export function createKernels(o: KernelsOptions): Kernels {
         return { ...s, kernel: k ? { ...info(k), display_name: k.spec.display_name } : null };
       },
       start: async (notebookId, owner, specName) => info(await executor.startKernel(notebookId, owner, specName)),
+      switchKernel: async (notebookId, owner, specName) =>
+        info(await executor.switchKernel(notebookId, owner, specName)),
       execute: (notebookId, owner, req) => executor.execute(notebookId, owner, req),
       interrupt: (notebookId) => executor.interrupt(notebookId),
       restart: async (notebookId, owner, runAll) => info(await executor.restart(notebookId, owner, runAll)),
