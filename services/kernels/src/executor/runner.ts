@@ -7,8 +7,8 @@ import type { RawMessage } from "../wire.ts";
 import { PublishedState } from "./document.ts";
 import { answerInput, publishInputRequest } from "./input.ts";
 import { applyIopub } from "./iopub.ts";
-import { Job } from "./job.ts";
 import { KernelLink } from "./kernel-link.ts";
+import { QueuedCell } from "./queued-cell.ts";
 import { RunningCell } from "./running-cell.ts";
 import type { CellOutcome, ExecutionRecord, OpenDoc } from "./types.ts";
 
@@ -23,7 +23,7 @@ export interface RunnerContext {
 
 /** One notebook's queue of cell runs on its kernel, one cell at a time. */
 export class NotebookRunner {
-  readonly queue: Job[] = [];
+  readonly queue: QueuedCell[] = [];
   running?: RunningCell;
   readonly state: PublishedState;
   readonly link: KernelLink;
@@ -55,18 +55,18 @@ export class NotebookRunner {
 
   /** Queues cells (a cell already running or queued keeps its place); returns each cell's outcome. */
   enqueue(cellIds: string[], user: KernelOwner["user"], allowStdin: boolean, clientId?: number) {
-    const jobs = cellIds.map((cellId) => {
-      if (this.running?.cellId === cellId) return this.running.job;
-      const queued = this.queue.find((j) => j.cellId === cellId);
-      if (queued) return queued;
-      const job = new Job(cellId, user, allowStdin, clientId);
-      this.queue.push(job);
-      return job;
+    const cells = cellIds.map((cellId) => {
+      if (this.running?.cellId === cellId) return this.running.queued;
+      const waiting = this.queue.find((j) => j.cellId === cellId);
+      if (waiting) return waiting;
+      const queued = new QueuedCell(cellId, user, allowStdin, clientId);
+      this.queue.push(queued);
+      return queued;
     });
     // "queued" until it starts (then "running"): collaborators see the queue.
     void this.state.markQueued(cellIds, (id) => this.queue.some((j) => j.cellId === id)).catch(() => {});
     this.kick();
-    return jobs.map((j) => ({ cellId: j.cellId, outcome: j.outcome }));
+    return cells.map((j) => ({ cellId: j.cellId, outcome: j.outcome }));
   }
 
   private kick() {
@@ -91,53 +91,53 @@ export class NotebookRunner {
 
   private async drain() {
     while (this.queue.length) {
-      const job = this.queue.shift()!;
+      const queued = this.queue.shift()!;
       const kernel = this.liveKernel();
       if (!kernel?.alive) {
-        await this.cancel([job, ...this.queue.splice(0)], "The kernel is not running");
+        await this.cancel([queued, ...this.queue.splice(0)], "The kernel is not running");
         return;
       }
       let outcome: CellOutcome | undefined;
       try {
-        outcome = await this.run(kernel, job);
+        outcome = await this.run(kernel, queued);
       } catch (err) {
-        job.done({ status: "cancelled", reason: "Running the cell failed" });
+        queued.done({ status: "cancelled", reason: "Running the cell failed" });
         throw err;
       }
       // Not a code cell (any more): nothing ran, the queue goes on.
-      job.done(outcome ?? { status: "cancelled", reason: "The cell is not a code cell" });
+      queued.done(outcome ?? { status: "cancelled", reason: "The cell is not a code cell" });
       // Like Jupyter: an error stops the rest of the queue.
       if (outcome && outcome.status !== "ok") await this.cancel(this.queue.splice(0), "An earlier cell did not finish");
     }
   }
 
-  /** Tells the jobs they will not run. */
-  private settle(jobs: Job[], reason: string) {
-    for (const job of jobs) job.done({ status: "cancelled", reason });
+  /** Tells the queued cells they will not run. */
+  private settle(cells: QueuedCell[], reason: string) {
+    for (const cell of cells) cell.done({ status: "cancelled", reason });
   }
 
-  /** Takes jobs out of the queue: their cells go back to idle. */
-  private async cancel(jobs: Job[], reason: string) {
-    this.settle(jobs, reason);
-    await this.state.setIdle(jobs.map((j) => j.cellId));
+  /** Takes cells out of the queue: they go back to idle. */
+  private async cancel(cells: QueuedCell[], reason: string) {
+    this.settle(cells, reason);
+    await this.state.setIdle(cells.map((j) => j.cellId));
   }
 
   /** Runs one cell; undefined when it is not a code cell. */
-  private async run(kernel: Kernel, job: Job): Promise<CellOutcome | undefined> {
+  private async run(kernel: Kernel, queued: QueuedCell): Promise<CellOutcome | undefined> {
     // The source as it is now, not when the run was asked for.
-    const code = await this.state.beginCell(job.cellId);
+    const code = await this.state.beginCell(queued.cellId);
     if (code === undefined) return undefined;
     const msg = kernel.message("execute_request", {
       code,
       silent: false,
       store_history: true,
       user_expressions: {},
-      allow_stdin: job.allowStdin,
+      allow_stdin: queued.allowStdin,
       stop_on_error: true,
     });
     const startedAt = new Date();
-    const writer = new OutputWriter(() => this.state.current, job.cellId, this.x.limits, this.displays);
-    const running = new RunningCell(job, msg.header.msg_id, writer);
+    const writer = new OutputWriter(() => this.state.current, queued.cellId, this.x.limits, this.displays);
+    const running = new RunningCell(queued, msg.header.msg_id, writer);
     this.running = running;
     kernel.send("shell", msg).catch((err) => running.finish(`Could not reach the kernel: ${err.message}`));
     const failure = await running.ended;
@@ -146,13 +146,13 @@ export class NotebookRunner {
     if (failure) writer.add({ output_type: "error", ename: "KernelError", evalue: failure, traceback: [failure] });
     writer.close();
     const status = failure ? "error" : (running.status ?? "ok");
-    const executionCount = this.state.countOf(job.cellId);
+    const executionCount = this.state.countOf(queued.cellId);
     const record: ExecutionRecord = {
       notebookId: this.notebookId,
-      cellId: job.cellId,
+      cellId: queued.cellId,
       kernelId: kernel.id,
       kernelspec: kernel.spec.name,
-      userId: job.user.id,
+      userId: queued.user.id,
       executionCount,
       status: status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
       startedAt,
