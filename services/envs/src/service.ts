@@ -16,6 +16,12 @@ import { type Logger, locateUv, type Uv } from "./uv.ts";
 
 type Row = typeof schema.environments.$inferSelect;
 
+/** How to resolve a new version: keep another environment's versions where possible, except `upgrade`. */
+export interface ResolveHints {
+  prefer?: string;
+  upgrade?: string[];
+}
+
 export interface EnvironmentServiceOptions {
   db: Db;
   /** The server's data directory: environments, the uv cache and (if needed) uv itself live under it. */
@@ -42,6 +48,7 @@ export class EnvironmentService {
   readonly uvCacheDir: string;
   private uvFound?: Promise<Uv>;
   private readonly live = new Map<string, BuildLog>();
+  private readonly hints = new Map<string, ResolveHints>();
   private readonly builds = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private active = 0;
@@ -87,7 +94,12 @@ export class EnvironmentService {
     return this.uvFound;
   }
 
-  async create(spec: EnvironmentSpec, createdBy: string | null): Promise<Environment> {
+  /**
+   * Records a spec as the next version of its name and queues its build. `hints.prefer` names an
+   * environment whose locked versions the resolution keeps where it can (`%pip install` changes only
+   * what it must); `hints.upgrade` lists packages free to move past them.
+   */
+  async create(spec: EnvironmentSpec, createdBy: string | null, hints?: ResolveHints): Promise<Environment> {
     const db = this.options.db;
     // A new version of a name is the next number; a unique index settles two creators racing.
     for (let attempt = 0; ; attempt++) {
@@ -101,6 +113,7 @@ export class EnvironmentService {
         .onConflictDoNothing()
         .returning();
       if (inserted[0]) {
+        if (hints) this.hints.set(inserted[0].id, hints);
         this.enqueue(inserted[0].id);
         return this.toEnvironment(inserted[0]);
       }
@@ -136,8 +149,7 @@ export class EnvironmentService {
 
   /** Forgets an environment version; its directory stays until `gc()` finds nothing else uses it. */
   async delete(id: string): Promise<boolean> {
-    if (this.builds.has(id))
-      throw new EnvError("busy", "The environment is being built; delete it once the build ends");
+    if (this.builds.has(id)) throw new EnvError("busy", "The environment is being built; delete it once the build ends");
     const rows = await this.options.db.delete(schema.environments).where(eq(schema.environments.id, id)).returning();
     return rows.length > 0;
   }
@@ -332,7 +344,12 @@ export class EnvironmentService {
         say(`building from the stored lock (${lock.packages.length} packages)`);
       } else {
         await this.setStatus(id, "resolving");
-        lock = await resolveSpec(uv, spec, workDir, say);
+        const hints = this.hints.get(id);
+        const preferred = hints?.prefer ? ((await this.row(hints.prefer))?.lock as Lock | null) : null;
+        lock = await resolveSpec(uv, spec, workDir, say, {
+          prefer: preferred?.packages,
+          upgrade: hints?.upgrade,
+        });
       }
       const identity = lockIdentity(lock);
       say(`identity ${identity}`);
@@ -356,6 +373,7 @@ export class EnvironmentService {
       await this.setStatus(id, "failed", { error: message, log: log.content }).catch(() => {});
       if (!(err instanceof EnvError)) this.options.log.error({ err, environmentId: id }, "environment build failed");
     } finally {
+      this.hints.delete(id);
       await rm(workDir, { recursive: true, force: true });
     }
   }

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
 import { KernelError } from "./errors.ts";
 import { Executor } from "./executor/executor.ts";
+import type { CellMagic } from "./executor/magic.ts";
 import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
@@ -43,6 +44,8 @@ export interface KernelsOptions {
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Takes some cells before their code reaches the kernel (`%pip install` in a Tandem environment). */
+  cellMagic?: CellMagic;
   /** Starts kernel processes (default: child processes of this server). */
   launcher?: Launcher;
 }
@@ -167,6 +170,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       tailRefreshMs: 1000,
     },
     o.log,
+    o.cellMagic,
   );
   const assistant = new Assistant({
     kernelOf: (notebookId) => executor.kernelOf(notebookId),

@@ -93,6 +93,11 @@ export class KernelManager {
     return [...this.pool.values()].reduce((n, l) => n + l.length, 0);
   }
 
+  /** Whether a kernelspec of that name exists now. */
+  async hasSpec(name: string): Promise<boolean> {
+    return (await this.o.specs.get(name)) !== undefined;
+  }
+
   ownerOf(id: string): KernelOwner | undefined {
     return this.kernels.get(id)?.owner;
   }

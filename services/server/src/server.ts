@@ -7,7 +7,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createAccessEvents, createApi, KernelTokens } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
-import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
+import { EnvironmentService, ensureDefaultEnvironment, PipMagic } from "@tandem/envs";
 import { createKernels, type Kernels } from "@tandem/kernels";
 import type { Environment } from "@tandem/protocol";
 import { createScheduler, type Scheduler } from "@tandem/scheduler";
@@ -140,6 +140,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     outputCountLimit: config.outputCountLimit,
     outputBytesLimit: config.outputBytesLimit,
     runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
+    // `%pip install` in an environment's kernel builds the environment's next version and moves the kernel to it.
+    cellMagic: new PipMagic(envs),
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
     // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
     mintToken: async ({ userId, projectId, name }) => {

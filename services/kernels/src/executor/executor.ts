@@ -3,6 +3,7 @@ import { kernelDead, noKernel } from "../errors.ts";
 import type { Kernel } from "../kernel.ts";
 import type { KernelManager, KernelOwner } from "../manager.ts";
 import type { OutputLimits } from "../outputs.ts";
+import type { CellMagic } from "./magic.ts";
 import { NotebookRunner } from "./runner.ts";
 import { selectCells } from "./select.ts";
 import type { ExecuteRequest, ExecutionListener, ExecutionRecord, OpenDoc, QueuedCell } from "./types.ts";
@@ -17,6 +18,7 @@ export class Executor {
     readonly openDoc: OpenDoc,
     readonly limits: OutputLimits,
     readonly log: Logger,
+    readonly magic?: CellMagic,
   ) {
     manager.hasPendingWork = (kernelId) =>
       [...this.runners.values()].some((r) => r.kernel?.id === kernelId && (r.running || r.queue.length > 0));
