@@ -149,7 +149,8 @@ export class EnvironmentService {
 
   /** Forgets an environment version; its directory stays until `gc()` finds nothing else uses it. */
   async delete(id: string): Promise<boolean> {
-    if (this.builds.has(id)) throw new EnvError("busy", "The environment is being built; delete it once the build ends");
+    if (this.builds.has(id))
+      throw new EnvError("busy", "The environment is being built; delete it once the build ends");
     const rows = await this.options.db.delete(schema.environments).where(eq(schema.environments.id, id)).returning();
     return rows.length > 0;
   }

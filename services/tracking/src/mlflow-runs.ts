@@ -1,12 +1,10 @@
 import { type Db, schema } from "@tandem/db";
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { invalid, missing } from "./errors.ts";
-import { type Experiment, getExperiment, stringComparison, type ViewType } from "./experiments.ts";
-import { type Clause, type OrderBy, parseFilter, parseOrderBy } from "./filter.ts";
+import { type Experiment, getExperiment } from "./experiments.ts";
 import { newRunId, newRunName } from "./ids.ts";
-import { num, numOrNull, rowsOf } from "./sql.ts";
+import { num, numOrNull } from "./sql.ts";
 import { validateKey, validateValue } from "./validate.ts";
-import { readValue } from "./values.ts";
 
 const { runs, runTags } = schema;
 

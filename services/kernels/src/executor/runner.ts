@@ -7,9 +7,9 @@ import type { RawMessage } from "../wire.ts";
 import { PublishedState } from "./document.ts";
 import { answerInput, publishInputRequest } from "./input.ts";
 import { applyIopub } from "./iopub.ts";
-import { QueuedCell } from "./queued-cell.ts";
 import { KernelLink } from "./kernel-link.ts";
 import type { CellMagic } from "./magic.ts";
+import { QueuedCell } from "./queued-cell.ts";
 import { RunningCell } from "./running-cell.ts";
 import type { CellOutcome, ExecutionRecord, OpenDoc } from "./types.ts";
 
