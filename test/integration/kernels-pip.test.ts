@@ -200,4 +200,17 @@ describe("%pip in a Tandem environment", () => {
     await run(a, nb, "late", "print(1)\n%pip install tiny-c");
     expect(outputs(a.doc, "late").find((o) => o.output_type === "error")?.evalue).toContain("must come first");
   }, 120_000);
+
+  it("moves the notebook to another environment on request, and refuses an unknown one", async () => {
+    const res = await editor.client.put(`/api/notebooks/${nb}/kernel`, { kernelspec: base.kernelspec });
+    expect(res.status).toBe(200);
+    expect(res.body.kernel.name).toBe(base.kernelspec);
+    await until(() => kernelName(b.doc) === base.kernelspec && metaKernelspec(b.doc) === base.kernelspec, "switch");
+    await run(a, nb, "back", "import importlib.util as u\nprint(u.find_spec('tiny_a') is None)");
+    expect(text(a.doc, "back")).toContain("True");
+    const bad = await editor.client.put(`/api/notebooks/${nb}/kernel`, { kernelspec: "no-such-env" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("no-such-env");
+    expect(kernelName(a.doc)).toBe(base.kernelspec);
+  }, 120_000);
 });

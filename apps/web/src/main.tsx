@@ -28,6 +28,9 @@ const ModelPage = lazy(() => import("./pages/ModelPage.tsx").then((m) => ({ defa
 const ModelVersionPage = lazy(() =>
   import("./pages/ModelVersionPage.tsx").then((m) => ({ default: m.ModelVersionPage })),
 );
+const Envs = () => import("./pages/EnvironmentsPage.tsx");
+const EnvironmentsPage = lazy(() => Envs().then((m) => ({ default: m.EnvironmentsPage })));
+const EnvironmentPage = lazy(() => import("./pages/EnvironmentPage.tsx").then((m) => ({ default: m.EnvironmentPage })));
 const SharePage = lazy(() => import("./pages/SharePage.tsx").then((m) => ({ default: m.SharePage })));
 
 /** `/runs/<id>`: a notebook run (UUID); experiment runs (32 hex digits) moved to /experiment-runs, old links still land. */
@@ -59,6 +62,8 @@ render(
       <Route path="/runs/:runId" component={RunRoute} />
       <Route path="/experiment-runs/:runId" component={ExperimentRunPage} />
       <Route path="/notebooks/:notebookId" component={NotebookPage} />
+      <Route path="/environments" component={EnvironmentsPage} />
+      <Route path="/environments/:id" component={EnvironmentPage} />
       <Route path="/tokens" component={TokensPage} />
       <Route path="*" component={NotFoundPage} />
     </Router>

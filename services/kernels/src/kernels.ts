@@ -113,6 +113,8 @@ export interface Kernels {
       queued: string[];
     };
     start(notebookId: string, owner: KernelOwner, specName?: string): Promise<KernelInfo>;
+    /** Moves the notebook to a kernel of another kernelspec (its state is lost); starts one if none runs. */
+    switchKernel(notebookId: string, owner: KernelOwner, specName: string): Promise<KernelInfo>;
     /** Queues cells; each queued cell comes with the promise of its outcome (ok, error, cancelled). */
     execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]>;
     interrupt(notebookId: string): Promise<void>;
@@ -250,6 +252,8 @@ export function createKernels(o: KernelsOptions): Kernels {
         return { ...s, kernel: k ? { ...info(k), display_name: k.spec.display_name } : null };
       },
       start: async (notebookId, owner, specName) => info(await executor.startKernel(notebookId, owner, specName)),
+      switchKernel: async (notebookId, owner, specName) =>
+        info(await executor.switchKernel(notebookId, owner, specName)),
       execute: (notebookId, owner, req) => executor.execute(notebookId, owner, req),
       interrupt: (notebookId) => executor.interrupt(notebookId),
       restart: async (notebookId, owner, runAll) => info(await executor.restart(notebookId, owner, runAll)),

@@ -21,6 +21,8 @@ export interface KernelInfo {
   status: KernelStatus;
   inputRequest: InputRequest | null;
   displayName: string | null;
+  /** The kernelspec it runs (an environment's is `tandem-env-<id>`). */
+  name: string | null;
   /** Why the kernel died or could not start. */
   reason: string | null;
 }
@@ -32,11 +34,13 @@ export function kernelInfoOf(doc: Y.Doc): KernelInfo {
   const input = map?.get("input_request") as Partial<InputRequest> | undefined;
   const displayName = map?.get("display_name");
   const reason = map?.get("reason");
+  const name = map?.get("name");
   return {
     status: typeof state === "string" ? (state as KernelStatus) : "unknown",
     inputRequest:
       input && typeof input === "object" && typeof input.cellId === "string" ? (input as InputRequest) : null,
     displayName: typeof displayName === "string" ? displayName : null,
+    name: typeof name === "string" ? name : null,
     reason: typeof reason === "string" ? reason : null,
   };
 }

@@ -24,6 +24,7 @@ import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import type { KernelAssist } from "./completion.ts";
 import type { NotebookConnection } from "./connection.ts";
 import { KernelBadge } from "./KernelBadge.tsx";
+import { KernelPicker } from "./KernelPicker.tsx";
 import { useCells, useKernel, usePeers } from "./useNotebookState.ts";
 
 export interface NotebookViewProps {
@@ -456,7 +457,17 @@ export function NotebookView(props: NotebookViewProps) {
             </div>
           </Show>
           <Show when={props.showKernel !== false}>
-            <KernelBadge kernel={kernel()} offline={props.conn.state() === "offline"} />
+            <Show
+              when={!props.readOnly}
+              fallback={<KernelBadge kernel={kernel()} offline={props.conn.state() === "offline"} />}
+            >
+              <KernelPicker
+                notebookId={props.notebookId}
+                kernel={kernel()}
+                offline={props.conn.state() === "offline"}
+                say={say}
+              />
+            </Show>
           </Show>
         </div>
       </div>

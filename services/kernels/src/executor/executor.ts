@@ -59,6 +59,22 @@ export class Executor {
     return this.runner(notebookId).ensureKernel(owner, spec);
   }
 
+  /**
+   * Moves the notebook to a kernel of `spec` (another environment): the running cell and the queue
+   * stop, the old kernel is shut down. Starts one when the notebook has none; a no-op when it already runs `spec`.
+   */
+  async switchKernel(notebookId: string, owner: KernelOwner, spec: string): Promise<Kernel> {
+    const r = this.runner(notebookId);
+    const live = r.liveKernel();
+    if (!live) return r.ensureKernel(owner, spec);
+    if (live.spec.name === spec.toLowerCase()) return live;
+    if (!(await this.manager.hasSpec(spec))) return this.manager.start(spec, owner); // throws no such kernelspec
+    r.failAll("The kernel was switched to another environment");
+    const { kernel, old } = await r.link.replace(owner, spec);
+    if (old && old !== kernel) await this.manager.shutdown(old.id);
+    return kernel;
+  }
+
   /** Queues cells; starts the notebook's kernel when it has none. Returns each queued cell with its outcome. */
   async execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]> {
     const r = this.runner(notebookId);
