@@ -242,6 +242,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const defaultEnvironment = config.defaultEnv
     ? ensureDefaultEnvironment(envs, {
         log: log.child({ area: "envs" }),
+        requirements: config.defaultEnvRequirements,
         hasUsableKernelspec: () => kernels.kernelspecs.anyRunnable(),
       }).catch((err) => {
         log.error({ err }, "default environment failed");
