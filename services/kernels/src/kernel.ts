@@ -9,6 +9,7 @@ import { newConnectionInfo, writeConnectionFile } from "./connection.ts";
 import { KernelError, notRunning } from "./errors.ts";
 import type { KernelSpec } from "./kernelspecs.ts";
 import { type LaunchContribution, substituteArgv } from "./launch.ts";
+import { kernelCommand, SANDBOX_CONNECTION_FILE, type SandboxOptions, sandboxedProcesses } from "./sandbox.ts";
 import { newHeader, RawMessage } from "./wire.ts";
 
 /** Jupyter's kernel states, plus `starting`/`restarting`/`dead` that the server itself reports. */
@@ -34,6 +35,8 @@ export interface ProcessPlan {
   record?: Record<string, unknown>;
   uid?: number;
   gid?: number;
+  /** Run in a bubblewrap sandbox (sandbox.ts). */
+  sandbox?: SandboxOptions;
 }
 
 interface Runtime {
@@ -46,6 +49,7 @@ interface Runtime {
   ending: boolean;
   /** Until ready, an exit is start-up's failure to report, not a death. */
   starting: boolean;
+  sandboxed: boolean;
 }
 
 const portTaken = (err: unknown) => err instanceof KernelError && err.code === "port_taken";
@@ -134,12 +138,14 @@ export class Kernel extends EventEmitter<Events> {
     await writeConnectionFile(connectionFile, info);
     // A kernel run as another OS user must read its own connection file (and no one else may).
     if (plan.uid !== undefined) await chown(connectionFile, plan.uid, plan.gid ?? plan.uid);
-    const argv = substituteArgv(plan.argv ?? this.spec.argv, connectionFile, this.spec);
+    const inner = plan.sandbox ? SANDBOX_CONNECTION_FILE : connectionFile;
+    const planned = { ...plan, argv: substituteArgv(plan.argv ?? this.spec.argv, inner, this.spec) };
+    const { argv, uid, gid } = kernelCommand(planned, connectionFile, this.spec.resourceDir);
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: plan.cwd,
       env: plan.env,
-      uid: plan.uid,
-      gid: plan.gid,
+      uid,
+      gid,
       // Own process group: an interrupt reaches the kernel's children too, and a shutdown kills them.
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -153,6 +159,7 @@ export class Kernel extends EventEmitter<Events> {
       stderrTail: "",
       ending: false,
       starting: true,
+      sandboxed: !!plan.sandbox,
       exited: new Promise<void>((resolve) => child.once("close", () => resolve())),
     };
     this.runtime = runtime;
@@ -313,6 +320,10 @@ export class Kernel extends EventEmitter<Events> {
       await this.request("control", this.message("interrupt_request", {}), 5000);
       return;
     }
+    if (runtime.sandboxed && runtime.child.pid) {
+      for (const pid of sandboxedProcesses(runtime.child.pid)) signalPid(pid, "SIGINT");
+      return;
+    }
     signalGroup(runtime.child, "SIGINT");
   }
 
@@ -395,6 +406,14 @@ export class Kernel extends EventEmitter<Events> {
       execution_state: this.state,
       connections: this.connections,
     };
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
   }
 }
 

@@ -9,6 +9,7 @@ import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
 import type { PrepareLaunch } from "./launch.ts";
 import { KernelManager, type KernelOwner, type MintToken } from "./manager.ts";
+import type { SandboxOptions } from "./sandbox.ts";
 import { type JupyterSession, Sessions } from "./sessions.ts";
 import { ChannelsServer, type LiveChannel } from "./websocket.ts";
 
@@ -40,6 +41,8 @@ export interface KernelsOptions {
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Run kernels in a bubblewrap sandbox (absent: isolation `none`). */
+  sandbox?: SandboxOptions;
 }
 
 /** A kernel as the Jupyter API shows it, plus who it belongs to. */
@@ -147,6 +150,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       return o.apiUrl;
     },
     runAs: o.runAs,
+    sandbox: o.sandbox,
   });
   const executor = new Executor(
     manager,

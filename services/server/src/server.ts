@@ -9,13 +9,13 @@ import { bootstrapAdmin, createAccessEvents, createApi, KernelTokens } from "@ta
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
-import { createKernels, type Kernels } from "@tandem/kernels";
+import { createKernels, type Kernels, probeSandbox } from "@tandem/kernels";
 import type { Environment } from "@tandem/protocol";
 import { createScheduler, type Scheduler } from "@tandem/scheduler";
 import { createTracking, type Tracking } from "@tandem/tracking";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { kernelsUpgrade } from "./kernels-upgrade.ts";
 import { LiveAccess } from "./live-access.ts";
 import { pathOnly, redactingStream } from "./log-redact.ts";
@@ -60,6 +60,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     { level: config.logLevel, base: { service: "tandem" } },
     redactingStream(options.logStream ?? process.stdout),
   );
+  // Kernels run as `nobody` when a root server has no TANDEM_KERNEL_USER (sandboxed: root does the mounts).
+  const runAs = config.kernelUser
+    ? osUser(config.kernelUser)
+    : config.kernelIsolation === "sandbox" && process.getuid?.() === 0
+      ? osUser("nobody")
+      : undefined;
+  const sandbox =
+    config.kernelIsolation === "sandbox"
+      ? { bwrap: config.bwrap, readPaths: config.kernelReadPaths, writePaths: config.kernelWritePaths }
+      : undefined;
+  // Isolation was asked for: without a working sandbox the server does not start (checked once).
+  const unusable = sandbox && (await probeSandbox(sandbox, process.getuid?.() === 0 ? runAs : undefined));
+  if (unusable) throw new ConfigError(unusable);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
     const applied = await database.migrate();
@@ -161,7 +174,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     streamOutputLimit: config.streamOutputLimit,
     outputCountLimit: config.outputCountLimit,
     outputBytesLimit: config.outputBytesLimit,
-    runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
+    runAs,
+    sandbox,
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
     // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
     mintToken: async ({ userId, projectId, name }) => {
@@ -205,7 +219,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   mountShareRedirect(app, collab);
   mountWebApp(app, config.webDist);
 
-  const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log });
+  const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log, clock });
   const upgrades: UpgradeHandler[] = [
     collabUpgrade(database.db, collab, live, clock),
     kernelsUpgrade(database.db, kernels, live, clock),
