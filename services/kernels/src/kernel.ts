@@ -35,8 +35,9 @@ export interface ProcessPlan {
   record?: Record<string, unknown>;
   uid?: number;
   gid?: number;
-  /** Run in a bubblewrap sandbox (sandbox.ts). */
+  /** Run in a bubblewrap sandbox (sandbox.ts), with this host dir as its HOME. */
   sandbox?: SandboxOptions;
+  home?: string;
 }
 
 interface Runtime {

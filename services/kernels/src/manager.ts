@@ -4,7 +4,7 @@ import { kernelBaseEnv } from "./environment.ts";
 import { noSuchKernelspec } from "./errors.ts";
 import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
 import type { KernelSpec, Kernelspecs } from "./kernelspecs.ts";
-import type { SandboxOptions } from "./sandbox.ts";
+import { SANDBOX_HOME, type SandboxOptions } from "./sandbox.ts";
 
 /**
  * Every kernel runs in UTF-8 whatever the host's locale (a host in Latin-2 must not change what
@@ -150,14 +150,21 @@ export class KernelManager {
   /** The process plan (kernels always run with FIXED_LOCALE, whatever the host's): safe base env < kernelspec env < hooks < Tandem's identity variables. */
   private async plan(kernel: Kernel): Promise<ProcessPlan> {
     const rec = this.kernels.get(kernel.id);
-    const cwd = this.cwdFor(rec?.owner ?? { projectId: this.poolProject.get(kernel.id) });
+    const projectId = rec ? rec.owner.projectId : this.poolProject.get(kernel.id);
+    const cwd = this.cwdFor({ projectId });
     await mkdir(cwd, { recursive: true });
     if (this.o.runAs) await chown(cwd, this.o.runAs.uid, this.o.runAs.gid);
+    // A sandboxed kernel's home persists per project (never shared: a cache is code another kernel would load).
+    const home = this.o.sandbox?.homesDir && `${this.o.sandbox.homesDir}/${projectId ?? "default"}`;
+    if (home) {
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      if (this.o.runAs) await chown(home, this.o.runAs.uid, this.o.runAs.gid);
+    }
     const contributions = rec ? await this.contributions(this.launchContext(kernel, rec.owner)) : [];
     const env: Record<string, string> = {
       ...kernelBaseEnv(),
-      // In a sandbox the server's home is not there; the private /tmp is.
-      ...(this.o.sandbox ? { HOME: "/tmp", TMPDIR: "/tmp" } : {}),
+      // In a sandbox the server's home is not there: the project's kernel home is.
+      ...(this.o.sandbox ? { HOME: home ? SANDBOX_HOME : "/tmp", TMPDIR: "/tmp" } : {}),
       ...kernel.spec.env,
       PYTHONUNBUFFERED: "1",
       ...FIXED_LOCALE,
@@ -175,6 +182,7 @@ export class KernelManager {
       uid: this.o.runAs?.uid,
       gid: this.o.runAs?.gid,
       sandbox: this.o.sandbox,
+      home: home || undefined,
       release: async () => {
         for (const c of contributions) await c.release?.();
       },

@@ -9,6 +9,8 @@ export type KernelIsolation = "sandbox" | "none";
 
 /** Where a sandboxed kernel finds its own connection file (the runtime dir itself stays out of sight). */
 export const SANDBOX_CONNECTION_FILE = "/run/tandem/connection.json";
+/** A sandboxed kernel's HOME: its project's own persistent home (caches such as jedi's, IPython's history). */
+export const SANDBOX_HOME = "/home/tandem";
 
 export interface SandboxOptions {
   /** The bubblewrap program. */
@@ -17,6 +19,8 @@ export interface SandboxOptions {
   readPaths: string[];
   /** Extra host paths every sandboxed kernel may write (a shared scratch or results volume). */
   writePaths?: string[];
+  /** Where each project's kernel home lives (`<homesDir>/<projectId>`), mounted at SANDBOX_HOME. */
+  homesDir?: string;
 }
 
 export interface SandboxedLaunch {
@@ -26,6 +30,8 @@ export interface SandboxedLaunch {
   /** Read-write: the kernel's working directory. */
   cwd: string;
   connectionFile: string;
+  /** The host directory mounted read-write as the kernel's HOME. */
+  home?: string;
   /** The kernelspec's resource directory, if any. */
   resourceDir?: string;
   /** Drop to this user inside the sandbox (the server is root and does the mounts). */
@@ -157,6 +163,7 @@ export function sandboxArgs(launch: SandboxedLaunch, options: SandboxOptions): s
     args.push(rw ? "--bind" : "--ro-bind", p, p);
     mounted.add(p);
   }
+  if (launch.home) args.push("--perms", "0755", "--dir", "/home", "--bind", launch.home, SANDBOX_HOME);
   ensureParents(launch.cwd);
   args.push("--bind", launch.cwd, launch.cwd, "--chdir", launch.cwd);
   args.push("--ro-bind", launch.connectionFile, SANDBOX_CONNECTION_FILE);
@@ -238,6 +245,7 @@ export interface PlannedProcess {
   argv: string[];
   env: Record<string, string>;
   cwd: string;
+  home?: string;
   uid?: number;
   gid?: number;
   sandbox?: SandboxOptions;
@@ -256,7 +264,10 @@ export function kernelCommand(
   if (!p.sandbox) return { argv: p.argv, uid: p.uid, gid: p.gid };
   const asRoot = process.getuid?.() === 0;
   const dropTo = asRoot && p.uid !== undefined ? { uid: p.uid, gid: p.gid ?? p.uid } : undefined;
-  const args = sandboxArgs({ argv: p.argv, env: p.env, cwd: p.cwd, connectionFile, resourceDir, dropTo }, p.sandbox);
+  const args = sandboxArgs(
+    { argv: p.argv, env: p.env, cwd: p.cwd, home: p.home, connectionFile, resourceDir, dropTo },
+    p.sandbox,
+  );
   return { argv: [p.sandbox.bwrap, ...args], uid: asRoot ? undefined : p.uid, gid: asRoot ? undefined : p.gid };
 }
 

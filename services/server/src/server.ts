@@ -175,7 +175,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     outputCountLimit: config.outputCountLimit,
     outputBytesLimit: config.outputBytesLimit,
     runAs,
-    sandbox,
+    // Each project's kernels keep one home (caches, history) under the data dir.
+    sandbox: sandbox && { ...sandbox, homesDir: join(filesDir, "homes") },
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
     // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
     mintToken: async ({ userId, projectId, name }) => {
