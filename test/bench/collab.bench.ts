@@ -10,7 +10,7 @@ import { type ChildProcess, fork, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
-import { fromNbformat } from "@tandem/notebook";
+import { fromNbformat } from "@tandem/notebook/node";
 import { type HttpClient, startTestServer } from "@tandem/testkit";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";

@@ -42,6 +42,90 @@ describe("the tracking API answers as MLflow's", () => {
     }
   });
 
+  it("keeps the artifact_location a client gives, and refuses a runs:/ one", async () => {
+    const out = await runPython(
+      `
+import json, os, mlflow
+c = mlflow.MlflowClient()
+given = c.create_experiment("located", artifact_location="s3://team-bucket/located", tags={"tandem.projectId": os.environ["PROJECT"]})
+plain = c.create_experiment("plain", tags={"tandem.projectId": os.environ["PROJECT"]})
+try:
+    c.create_experiment("bad", artifact_location="runs:/abc/model")
+    refused = None
+except mlflow.exceptions.MlflowException as e:
+    refused = [e.error_code, e.message]
+print(json.dumps({"given": c.get_experiment(given).artifact_location, "plain": [plain, c.get_experiment(plain).artifact_location], "refused": refused}))
+`,
+      { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: owner.token, PROJECT: projectId },
+    );
+    expect(out).toEqual({
+      given: "s3://team-bucket/located",
+      plain: [expect.any(String), `mlflow-artifacts:/${out.plain[0]}`],
+      refused: ["INVALID_PARAMETER_VALUE", "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'"],
+    });
+  }, 60_000);
+
+  it("lists the artifact proxy's root and says why a file cannot be written there", async () => {
+    const put = await fetch(
+      `${server.url}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/root-check.txt`,
+      { method: "PUT", headers: { authorization: `Bearer ${owner.token}` }, body: "x" },
+    );
+    expect(put.status).toBe(200);
+    const out = await runPython(
+      `
+import json, os, tempfile, mlflow
+from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+root = get_artifact_repository("mlflow-artifacts:/")
+listed = [(f.path, f.is_dir) for f in root.list_artifacts()]
+missing = [f.path for f in root.list_artifacts("no-such-dir")]
+path = os.path.join(tempfile.mkdtemp(), "a.txt")
+open(path, "w").write("hello")
+try:
+    root.log_artifact(path)
+    refused = None
+except Exception as e:
+    refused = str(e)
+print(json.dumps({"listed": listed, "missing": missing, "refused": refused}))
+`,
+      { MLFLOW_TRACKING_URI: server.url, MLFLOW_TRACKING_TOKEN: owner.token },
+    );
+    // The root holds the experiments one can read that have files.
+    expect(out.listed).toContainEqual([experimentId, true]);
+    expect(out.missing).toEqual([]);
+    expect(out.refused).toContain("Artifacts live under an experiment's root");
+    // Strangers see none of it.
+    const theirs = await fresh.client.get("/api/2.0/mlflow-artifacts/artifacts");
+    expect(JSON.stringify(theirs.body.files ?? [])).not.toContain(`"${experimentId}"`);
+  }, 60_000);
+
+  it("words max_results out of range as MLflow's server does", async () => {
+    for (const [res, shown, why] of [
+      [
+        await owner.client.post(`${M}/runs/search`, { experiment_ids: [experimentId], max_results: 50001 }),
+        "50001",
+        "It must be at most 50000",
+      ],
+      [
+        await owner.client.post(`${M}/runs/search`, { experiment_ids: [experimentId], max_results: 0 }),
+        "0",
+        "It must be a positive integer",
+      ],
+      [await owner.client.post(`${M}/experiments/search`, { max_results: 50001 }), "50001", "It must be at most 50000"],
+      [await owner.client.get(`${M}/registered-models/search?max_results=1001`), "1001", "It must be at most 1000"],
+    ] as const) {
+      expect(message(res)).toEqual([
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `Invalid value ${shown} for parameter 'max_results' supplied. ${why}`,
+      ]);
+    }
+    expect(message(await owner.client.get(`${M}/model-versions/search?max_results=0`))).toEqual([
+      400,
+      "INVALID_PARAMETER_VALUE",
+      "Invalid value for max_results. It must be a positive integer, but got 0",
+    ]);
+  });
+
   it('has a Default experiment "0" for a fresh user, listed and readable', async () => {
     const out = await runPython(
       `

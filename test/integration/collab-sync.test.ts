@@ -1,4 +1,5 @@
-import { appendStream, cellOutputs, exportNbformat } from "@tandem/notebook";
+import { appendStream, cellOutputs } from "@tandem/notebook";
+import { exportNbformat } from "@tandem/notebook/node";
 import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";

@@ -242,6 +242,22 @@ describe("the model registry", () => {
     expect(v1.body).toMatchObject({ version: 1, modelId, runId: run, metrics: { accuracy: 0.93 } });
     const v2 = await owner.client.post("/api/models/churn/versions", { modelId });
     expect(v2.body.version).toBe(2);
+    // The run page's logged models, with what was registered from each; strangers see no run.
+    const logged = await viewer.client.get(`/api/experiment-runs/${run}/logged-models`);
+    expect(logged.status, JSON.stringify(logged.body)).toBe(200);
+    expect(logged.body).toEqual([
+      expect.objectContaining({
+        id: modelId,
+        name: "model",
+        runId: run,
+        status: "LOGGED_MODEL_READY",
+        registrations: [
+          { name: "churn", version: 1 },
+          { name: "churn", version: 2 },
+        ],
+      }),
+    ]);
+    expect((await stranger.client.get(`/api/experiment-runs/${run}/logged-models`)).status).toBe(404);
 
     const lineage = await viewer.client.get(`/api/model-versions/${v1.body.id}/lineage`);
     expect(lineage.status, JSON.stringify(lineage.body)).toBe(200);

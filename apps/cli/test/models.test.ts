@@ -55,6 +55,10 @@ describe("tandem models", () => {
     expect(reg.code, reg.stderr).toBe(0);
     expect(JSON.parse(reg.stdout)).toMatchObject({ version: 1, modelId: lm, runId: run });
     expect((await tandem("models", "register", "churn", "--model-id", lm)).code).toBe(0);
+    // The run's logged models, with the versions made from each (the run page's "Register model").
+    const logged = await tandem("models", "logged", run);
+    expect(logged.code, logged.stderr).toBe(0);
+    expect(logged.stdout).toMatch(new RegExp(`model\\s+${lm}\\s+pending\\s+churn v1,churn v2`));
 
     const alias = await tandem("models", "alias", "churn", "production", "1");
     expect(alias.stdout).toBe("churn@production -> v1\n");

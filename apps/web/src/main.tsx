@@ -22,6 +22,15 @@ const JobsPage = lazy(() => Sched().then((m) => ({ default: m.JobsPage })));
 const JobPage = lazy(() => import("./pages/JobPage.tsx").then((m) => ({ default: m.JobPage })));
 const RunsPage = lazy(() => import("./pages/RunsPage.tsx").then((m) => ({ default: m.RunsPage })));
 const NotebookRunPage = lazy(() => import("./pages/NotebookRunPage.tsx").then((m) => ({ default: m.NotebookRunPage })));
+const Models = () => import("./pages/ModelsPage.tsx");
+const ModelsPage = lazy(() => Models().then((m) => ({ default: m.ModelsPage })));
+const ModelPage = lazy(() => import("./pages/ModelPage.tsx").then((m) => ({ default: m.ModelPage })));
+const ModelVersionPage = lazy(() =>
+  import("./pages/ModelVersionPage.tsx").then((m) => ({ default: m.ModelVersionPage })),
+);
+const Envs = () => import("./pages/EnvironmentsPage.tsx");
+const EnvironmentsPage = lazy(() => Envs().then((m) => ({ default: m.EnvironmentsPage })));
+const EnvironmentPage = lazy(() => import("./pages/EnvironmentPage.tsx").then((m) => ({ default: m.EnvironmentPage })));
 const SharePage = lazy(() => import("./pages/SharePage.tsx").then((m) => ({ default: m.SharePage })));
 
 /** `/runs/<id>`: a notebook run (UUID); experiment runs (32 hex digits) moved to /experiment-runs, old links still land. */
@@ -46,10 +55,15 @@ render(
       <Route path="/experiments/:experimentId/compare" component={ComparePage} />
       <Route path="/projects/:projectId/jobs" component={JobsPage} />
       <Route path="/projects/:projectId/runs" component={RunsPage} />
+      <Route path="/projects/:projectId/models" component={ModelsPage} />
+      <Route path="/models/:name" component={ModelPage} />
+      <Route path="/models/:name/versions/:version" component={ModelVersionPage} />
       <Route path="/jobs/:jobId" component={JobPage} />
       <Route path="/runs/:runId" component={RunRoute} />
       <Route path="/experiment-runs/:runId" component={ExperimentRunPage} />
       <Route path="/notebooks/:notebookId" component={NotebookPage} />
+      <Route path="/environments" component={EnvironmentsPage} />
+      <Route path="/environments/:id" component={EnvironmentPage} />
       <Route path="/tokens" component={TokensPage} />
       <Route path="*" component={NotFoundPage} />
     </Router>

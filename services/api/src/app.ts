@@ -23,6 +23,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
+import { runModelRoutes } from "./routes/run-models.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
@@ -98,6 +99,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     experimentRoutes(deps),
     runRoutes(deps),
     modelRoutes(deps),
+    runModelRoutes(deps),
     jobRoutes(deps),
   ]) {
     api.route("/", routes);

@@ -11,14 +11,29 @@ export const str = (v: unknown): string | undefined =>
 export const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)];
 
-export function maxResultsOf(v: unknown, def: number, max: number): number {
+/**
+ * `max_results`, worded as MLflow's server words it (clients match on the prefix
+ * `Invalid value N for parameter 'max_results' supplied`); model-versions/search has a wording of its own.
+ */
+export function maxResultsOf(v: unknown, def: number, max: number, wording: "common" | "model-versions" = "common") {
   if (v === undefined || v === null || v === "") return def;
   const n = parseInt64(v);
-  if (n === undefined || n < 1 || n > max)
+  const fail = (why: string) =>
+    new TrackingError(MlflowCode.invalid, `Invalid value ${String(v)} for parameter 'max_results' supplied. ${why}`);
+  if (n === undefined)
     throw new TrackingError(
       MlflowCode.invalid,
-      `Invalid value ${String(v)} for parameter 'max_results': must be from 1 to ${max}`,
+      `Invalid value ${JSON.stringify(v)} for parameter 'max_results' supplied`,
     );
+  if (n < 1) {
+    if (wording === "model-versions")
+      throw new TrackingError(
+        MlflowCode.invalid,
+        `Invalid value for max_results. It must be a positive integer, but got ${String(v)}`,
+      );
+    throw fail("It must be a positive integer");
+  }
+  if (n > max) throw fail(`It must be at most ${max}`);
   return n;
 }
 

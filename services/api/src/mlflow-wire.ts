@@ -1,4 +1,4 @@
-import type { Experiment, MetricPoint, Run, RunInfo } from "@tandem/tracking";
+import type { Experiment, MetricPoint, MlflowRun, MlflowRunInfo } from "@tandem/tracking";
 import { TrackingError } from "@tandem/tracking";
 
 /** MLflow's JSON: protobuf JSON writes non-finite doubles as strings. */
@@ -22,7 +22,7 @@ export const wireExperiment = (e: Experiment) => ({
   tags: Object.entries(e.tags).map(([key, value]) => ({ key, value })),
 });
 
-export const wireRunInfo = (i: RunInfo) => ({
+export const wireRunInfo = (i: MlflowRunInfo) => ({
   run_id: i.runId,
   run_uuid: i.runId,
   run_name: i.runName,
@@ -35,7 +35,7 @@ export const wireRunInfo = (i: RunInfo) => ({
   lifecycle_stage: i.lifecycleStage,
 });
 
-export const wireRun = (r: Run, inputs: { dataset_inputs: unknown[] } = { dataset_inputs: [] }) => ({
+export const wireRun = (r: MlflowRun, inputs: { dataset_inputs: unknown[] } = { dataset_inputs: [] }) => ({
   info: wireRunInfo(r.info),
   data: { metrics: r.data.metrics.map(wireMetric), params: r.data.params, tags: r.data.tags },
   inputs,

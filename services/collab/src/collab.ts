@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Db } from "@tandem/db";
-import { createNotebookDoc, exportNbformat, type Nbformat, nbformatToUpdate, toNbformat } from "@tandem/notebook";
+import { createNotebookDoc, type Nbformat, toNbformat } from "@tandem/notebook";
+import { exportNbformat, nbformatToUpdate } from "@tandem/notebook/node";
 import * as encoding from "lib0/encoding";
 import type { Logger } from "pino";
 import { type RawData, WebSocketServer } from "ws";

@@ -1,5 +1,6 @@
 import { type Database, openDatabase, schema } from "@tandem/db";
-import { appendStream, cellOutputs, cellSource, fromNbformat, setExecutionCount } from "@tandem/notebook";
+import { appendStream, cellOutputs, cellSource, setExecutionCount } from "@tandem/notebook";
+import { fromNbformat } from "@tandem/notebook/node";
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import type { EnvironmentSpec } from "@tandem/protocol";
+import type { EnvironmentSpec, LockedPackage } from "@tandem/protocol";
 import { EnvError } from "./errors.ts";
 import { type Lock, lockIdentity, lockOf, packagesToInstall, parseCompiled, renderRequirements } from "./lock.ts";
 import { run } from "./process.ts";
@@ -77,7 +77,13 @@ export function explainUvFailure(stderr: string, what: string): EnvError {
 }
 
 /** Resolves a spec into a lock with `uv pip compile --generate-hashes`, on the machine's Python. */
-export async function resolveSpec(uv: Uv, spec: EnvironmentSpec, workDir: string, log: LogLine): Promise<Lock> {
+export async function resolveSpec(
+  uv: Uv,
+  spec: EnvironmentSpec,
+  workDir: string,
+  log: LogLine,
+  options: { prefer?: LockedPackage[]; upgrade?: string[] } = {},
+): Promise<Lock> {
   await mkdir(workDir, { recursive: true });
   for (const f of spec.indexes?.findLinks ?? []) {
     if (!/^https?:\/\//.test(f) && !isAbsolute(f))
@@ -106,6 +112,12 @@ export async function resolveSpec(uv: Uv, spec: EnvironmentSpec, workDir: string
     await writeFile(join(workDir, "base-constraints.txt"), `${packages.join("\n")}\n`);
     extra.push("--constraint", "base-constraints.txt");
   }
+  // uv prefers the versions already in its output file: a new version of a spec moves only what it must.
+  if (options.prefer?.length) {
+    await writeFile(join(workDir, "requirements.lock"), renderRequirements(options.prefer));
+    log(`keeping the ${options.prefer.length} locked versions where the new requirements allow`);
+  }
+  for (const name of options.upgrade ?? []) extra.push("--upgrade-package", name);
   log(`$ uv pip compile ${inputs.join(" ")} --generate-hashes`);
   const r = await uv.run(
     [

@@ -11,6 +11,8 @@ export { type EnvironmentKernelspec, environmentKernelspec, kernelspecName } fro
 export { type KernelLaunch, prepareKernelLaunch } from "./launch.ts";
 export { localRequirementReason, localSourceReason } from "./local-sources.ts";
 export { type Lock, lockIdentity, parseCompiled, renderRequirements } from "./lock.ts";
+export { PipCommandError, parsePipCommand, splitPipCell } from "./pip-command.ts";
+export { lockChanges, type PipCellContext, type PipCellResult, PipMagic } from "./pip-magic.ts";
 export { findPython, type Interpreter } from "./python.ts";
-export { EnvironmentService, type EnvironmentServiceOptions } from "./service.ts";
+export { EnvironmentService, type EnvironmentServiceOptions, type ResolveHints } from "./service.ts";
 export { locateUv, type Uv } from "./uv.ts";

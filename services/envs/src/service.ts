@@ -16,6 +16,12 @@ import { type Logger, locateUv, type Uv } from "./uv.ts";
 
 type Row = typeof schema.environments.$inferSelect;
 
+/** How to resolve a new version: keep another environment's versions where possible, except `upgrade`. */
+export interface ResolveHints {
+  prefer?: string;
+  upgrade?: string[];
+}
+
 export interface EnvironmentServiceOptions {
   db: Db;
   /** The server's data directory: environments, the uv cache and (if needed) uv itself live under it. */
@@ -42,6 +48,7 @@ export class EnvironmentService {
   readonly uvCacheDir: string;
   private uvFound?: Promise<Uv>;
   private readonly live = new Map<string, BuildLog>();
+  private readonly hints = new Map<string, ResolveHints>();
   private readonly jobs = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private active = 0;
@@ -87,7 +94,12 @@ export class EnvironmentService {
     return this.uvFound;
   }
 
-  async create(spec: EnvironmentSpec, createdBy: string | null): Promise<Environment> {
+  /**
+   * Records a spec as the next version of its name and queues its build. `hints.prefer` names an
+   * environment whose locked versions the resolution keeps where it can (`%pip install` changes only
+   * what it must); `hints.upgrade` lists packages free to move past them.
+   */
+  async create(spec: EnvironmentSpec, createdBy: string | null, hints?: ResolveHints): Promise<Environment> {
     const db = this.options.db;
     // A new version of a name is the next number; a unique index settles two creators racing.
     for (let attempt = 0; ; attempt++) {
@@ -101,6 +113,7 @@ export class EnvironmentService {
         .onConflictDoNothing()
         .returning();
       if (inserted[0]) {
+        if (hints) this.hints.set(inserted[0].id, hints);
         this.enqueue(inserted[0].id);
         return this.toEnvironment(inserted[0]);
       }
@@ -238,6 +251,19 @@ export class EnvironmentService {
     return ks ? prepareKernelLaunch(this.gpus, ks, options) : null;
   }
 
+  /** The kernel gateway's kernelspec source: ready environments, in the gateway's shape. */
+  kernelspecSource() {
+    return async () => (await this.kernelspecs()).map((k) => ({ name: k.name, ...k.spec, resourceDir: undefined }));
+  }
+
+  /** The kernel gateway's launch hook: an environment's variables and GPUs, given back when the kernel ends. */
+  kernelLaunchHook() {
+    return async (ctx: { spec: { name: string } }) => {
+      const launch = await this.prepareLaunch(ctx.spec.name);
+      return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
+    };
+  }
+
   /** Resolves when the environment's current build (if any) has ended. */
   async settled(id: string): Promise<Environment | null> {
     await this.jobs.get(id);
@@ -318,7 +344,12 @@ export class EnvironmentService {
         say(`building from the stored lock (${lock.packages.length} packages)`);
       } else {
         await this.setStatus(id, "resolving");
-        lock = await resolveSpec(uv, spec, workDir, say);
+        const hints = this.hints.get(id);
+        const preferred = hints?.prefer ? ((await this.row(hints.prefer))?.lock as Lock | null) : null;
+        lock = await resolveSpec(uv, spec, workDir, say, {
+          prefer: preferred?.packages,
+          upgrade: hints?.upgrade,
+        });
       }
       const identity = lockIdentity(lock);
       say(`identity ${identity}`);
@@ -342,6 +373,7 @@ export class EnvironmentService {
       await this.setStatus(id, "failed", { error: message, log: log.content }).catch(() => {});
       if (!(err instanceof EnvError)) this.options.log.error({ err, environmentId: id }, "environment build failed");
     } finally {
+      this.hints.delete(id);
       await rm(workDir, { recursive: true, force: true });
     }
   }

@@ -1,6 +1,7 @@
 export type { Completion, Inspection } from "./assist.ts";
 export { kernelBaseEnv } from "./environment.ts";
 export { KernelError, type KernelErrorCode } from "./errors.ts";
+export type { CellMagic, MagicContext, MagicResult } from "./executor/magic.ts";
 export type {
   CellOutcome,
   CellSelection,

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { chown, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { LaunchError, type LaunchedProcess, type Launcher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { type Channel, KernelSockets } from "./channels.ts";
 import { newConnectionInfo, writeConnectionFile } from "./connection.ts";
@@ -35,18 +35,19 @@ export interface ProcessPlan {
   record?: Record<string, unknown>;
   uid?: number;
   gid?: number;
+  /** Put in front of argv (a hook's wrapper). */
+  wrapper?: string[];
   /** Run in a bubblewrap sandbox (sandbox.ts), with this host dir as its HOME. */
   sandbox?: SandboxOptions;
   home?: string;
 }
 
 interface Runtime {
-  child: ChildProcess;
+  process: LaunchedProcess;
   sockets: KernelSockets;
   connectionFile: string;
   exited: Promise<void>;
   release?: () => void | Promise<void>;
-  stderrTail: string;
   ending: boolean;
   /** Until ready, an exit is start-up's failure to report, not a death. */
   starting: boolean;
@@ -89,6 +90,7 @@ export class Kernel extends EventEmitter<Events> {
   constructor(
     readonly spec: KernelSpec,
     private readonly plan: (kernel: Kernel) => Promise<ProcessPlan>,
+    private readonly launcher: Launcher,
     private readonly runtimeDir: string,
     private readonly timings: KernelTimings,
     private readonly log: Logger,
@@ -100,7 +102,7 @@ export class Kernel extends EventEmitter<Events> {
   }
 
   get pid(): number | undefined {
-    return this.runtime?.child.pid;
+    return this.runtime?.process.pid;
   }
 
   get alive(): boolean {
@@ -139,40 +141,44 @@ export class Kernel extends EventEmitter<Events> {
     await writeConnectionFile(connectionFile, info);
     // A kernel run as another OS user must read its own connection file (and no one else may).
     if (plan.uid !== undefined) await chown(connectionFile, plan.uid, plan.gid ?? plan.uid);
+    // A sandboxed kernel sees its own connection file only, at a fixed path.
     const inner = plan.sandbox ? SANDBOX_CONNECTION_FILE : connectionFile;
     const planned = { ...plan, argv: substituteArgv(plan.argv ?? this.spec.argv, inner, this.spec) };
-    const { argv, uid, gid } = kernelCommand(planned, connectionFile, this.spec.resourceDir);
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: plan.cwd,
-      env: plan.env,
-      uid,
-      gid,
-      // Own process group: an interrupt reaches the kernel's children too, and a shutdown kills them.
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const { wrapper, argv, uid, gid } = kernelCommand(planned, connectionFile, this.spec.resourceDir);
+    // The launcher gives the kernel its own process group: an interrupt reaches the kernel's
+    // children too, and a shutdown kills them.
+    const launched = await this.launcher
+      .start({
+        name: `kernel ${this.id}`,
+        argv,
+        wrapper,
+        cwd: plan.cwd,
+        env: plan.env,
+        uid,
+        gid,
+        logBytes: 4000,
+      })
+      .catch(async (err) => {
+        await rm(connectionFile, { force: true });
+        await plan.release?.();
+        this.setState("dead");
+        throw err instanceof LaunchError ? notRunning(`The kernel could not start: ${err.message}`) : err;
+      });
     const sockets = new KernelSockets(info);
     const runtime: Runtime = {
-      child,
+      process: launched,
       sockets,
       connectionFile,
       release: plan.release,
-      stderrTail: "",
       ending: false,
       starting: true,
       sandboxed: !!plan.sandbox,
-      exited: new Promise<void>((resolve) => child.once("close", () => resolve())),
+      exited: launched.exited.then(() => {}),
     };
     this.runtime = runtime;
-    const keepTail = (chunk: Buffer) => {
-      runtime.stderrTail = (runtime.stderrTail + chunk.toString()).slice(-4000);
-    };
-    child.stdout!.on("data", keepTail);
-    child.stderr!.on("data", keepTail);
-    child.once("error", (err) => keepTail(Buffer.from(`\n${err.message}\n`)));
     sockets.on("message", (channel, msg) => this.onMessage(runtime, channel, msg));
     sockets.on("error", (err) => this.log.warn({ err, kernelId: this.id }, "kernel socket error"));
-    child.once("exit", (code, signal) => this.onExit(runtime, code, signal));
+    void launched.exited.then(({ code, signal }) => this.onExit(runtime, code, signal));
 
     try {
       await this.waitReady(runtime);
@@ -193,9 +199,9 @@ export class Kernel extends EventEmitter<Events> {
     void runtime.exited.then(() => (exited = true));
     while (Date.now() < deadline) {
       if (exited) {
-        if (runtime.stderrTail.includes("Address already in use"))
+        if (runtime.process.logs().includes("Address already in use"))
           throw new KernelError("port_taken", "The kernel's ports were taken");
-        throw notRunning(`The kernel exited during start-up:\n${runtime.stderrTail.trim()}`);
+        throw notRunning(`The kernel exited during start-up:\n${runtime.process.logs().trim()}`);
       }
       const request = this.message("kernel_info_request", {});
       let iopubSeen = false;
@@ -243,7 +249,7 @@ export class Kernel extends EventEmitter<Events> {
   private onExit(runtime: Runtime, code: number | null, signal: NodeJS.Signals | null) {
     if (runtime !== this.runtime || runtime.ending || runtime.starting) return;
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const tail = runtime.stderrTail.trim().split("\n").slice(-5).join("\n");
+    const tail = runtime.process.logs().trim().split("\n").slice(-5).join("\n");
     void this.die(runtime, `The kernel ${how}${tail ? `:\n${tail}` : ""}`);
   }
 
@@ -321,11 +327,10 @@ export class Kernel extends EventEmitter<Events> {
       await this.request("control", this.message("interrupt_request", {}), 5000);
       return;
     }
-    if (runtime.sandboxed && runtime.child.pid) {
-      for (const pid of sandboxedProcesses(runtime.child.pid)) signalPid(pid, "SIGINT");
-      return;
-    }
-    signalGroup(runtime.child, "SIGINT");
+    // In a sandbox, not bubblewrap (SIGINT ends it, and the sandbox with it): what runs inside.
+    const pid = runtime.process.pid;
+    if (runtime.sandboxed && pid) for (const p of sandboxedProcesses(pid)) signalPid(p, "SIGINT");
+    else runtime.process.signal("SIGINT");
   }
 
   /** Replaces the process with a fresh one under the same id. */
@@ -355,17 +360,12 @@ export class Kernel extends EventEmitter<Events> {
   /** shutdown_request, then SIGTERM, then SIGKILL, each after the grace time. */
   private async stopRuntime(runtime: Runtime, restart: boolean) {
     if (runtime.ending) return runtime.exited;
-    const alive = runtime.child.exitCode === null && runtime.child.signalCode === null;
     runtime.ending = true;
-    if (alive) {
+    if (runtime.process.running) {
       runtime.sockets.send("control", this.message("shutdown_request", { restart })).catch(() => {});
       const grace = this.timings.shutdownGraceMs;
       const timedOut = (ms: number) => new Promise<boolean>((r) => setTimeout(() => r(true), ms).unref());
-      if (await Promise.race([runtime.exited.then(() => false), timedOut(grace)])) {
-        signalGroup(runtime.child, "SIGTERM");
-        if (await Promise.race([runtime.exited.then(() => false), timedOut(grace)]))
-          signalGroup(runtime.child, "SIGKILL");
-      }
+      if (await Promise.race([runtime.exited.then(() => false), timedOut(grace)])) await runtime.process.stop(grace);
     }
     await this.endRuntime(runtime, true);
   }
@@ -374,9 +374,8 @@ export class Kernel extends EventEmitter<Events> {
   private async endRuntime(runtime: Runtime, waitExit: boolean) {
     runtime.ending = true;
     clearTimeout(this.heartbeat);
-    if (runtime.child.exitCode === null && runtime.child.signalCode === null) signalGroup(runtime.child, "SIGKILL");
-    // Children it left behind (the group outlives its leader) go too.
-    signalGroup(runtime.child, "SIGKILL");
+    // The process and whatever it left behind in its group (the group outlives its leader).
+    runtime.process.signal("SIGKILL");
     if (waitExit) await runtime.exited;
     runtime.sockets.close();
     await rm(runtime.connectionFile, { force: true });
@@ -415,18 +414,5 @@ function signalPid(pid: number, signal: NodeJS.Signals) {
     process.kill(pid, signal);
   } catch {
     // Already gone.
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  if (!child.pid) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // Already gone.
-    }
   }
 }

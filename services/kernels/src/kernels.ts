@@ -1,9 +1,13 @@
+import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
+import { isAbsolute } from "node:path";
 import type { Duplex } from "node:stream";
+import { type Launcher, LocalLauncher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { Assistant, type Completion, type Inspection } from "./assist.ts";
 import { KernelError } from "./errors.ts";
 import { Executor } from "./executor/executor.ts";
+import type { CellMagic } from "./executor/magic.ts";
 import type { ExecuteRequest, ExecutionListener, OpenDoc, QueuedCell } from "./executor/types.ts";
 import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
@@ -43,6 +47,10 @@ export interface KernelsOptions {
   runAs?: { uid: number; gid: number };
   /** Run kernels in a bubblewrap sandbox (absent: isolation `none`). */
   sandbox?: SandboxOptions;
+  /** Takes some cells before their code reaches the kernel (`%pip install` in a Tandem environment). */
+  cellMagic?: CellMagic;
+  /** Starts kernel processes (default: child processes of this server). */
+  launcher?: Launcher;
 }
 
 /** A kernel as the Jupyter API shows it, plus who it belongs to. */
@@ -64,6 +72,8 @@ export interface Kernels {
     get(name: string): Promise<KernelSpec | undefined>;
     /** Lookups that find no kernelspec wait for `ready` (the default environment's first build). */
     prepareWhile(ready: Promise<unknown>): void;
+    /** Whether any kernelspec found (Jupyter paths included) has an interpreter that exists. */
+    anyRunnable(): Promise<boolean>;
   };
   /** Lets another service (environments) contribute kernelspecs. */
   registerKernelspecSource(source: KernelspecSource): () => void;
@@ -106,6 +116,8 @@ export interface Kernels {
       queued: string[];
     };
     start(notebookId: string, owner: KernelOwner, specName?: string): Promise<KernelInfo>;
+    /** Moves the notebook to a kernel of another kernelspec (its state is lost); starts one if none runs. */
+    switchKernel(notebookId: string, owner: KernelOwner, specName: string): Promise<KernelInfo>;
     /** Queues cells; each queued cell comes with the promise of its outcome (ok, error, cancelled). */
     execute(notebookId: string, owner: KernelOwner, req: ExecuteRequest): Promise<QueuedCell[]>;
     interrupt(notebookId: string): Promise<void>;
@@ -151,6 +163,7 @@ export function createKernels(o: KernelsOptions): Kernels {
     },
     runAs: o.runAs,
     sandbox: o.sandbox,
+    launcher: o.launcher ?? new LocalLauncher(),
   });
   const executor = new Executor(
     manager,
@@ -163,6 +176,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       tailRefreshMs: 1000,
     },
     o.log,
+    o.cellMagic,
   );
   const assistant = new Assistant({
     kernelOf: (notebookId) => executor.kernelOf(notebookId),
@@ -197,6 +211,8 @@ export function createKernels(o: KernelsOptions): Kernels {
       default: () => specs.defaultSpec(),
       get: (name) => specs.get(name),
       prepareWhile: (ready) => specs.prepareWhile(ready),
+      anyRunnable: async () =>
+        (await specs.list({ wait: false })).some((k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!)),
     },
     registerKernelspecSource: (source) => specs.register(source),
     registerLaunchHook(hook) {
@@ -240,6 +256,8 @@ export function createKernels(o: KernelsOptions): Kernels {
         return { ...s, kernel: k ? { ...info(k), display_name: k.spec.display_name } : null };
       },
       start: async (notebookId, owner, specName) => info(await executor.startKernel(notebookId, owner, specName)),
+      switchKernel: async (notebookId, owner, specName) =>
+        info(await executor.switchKernel(notebookId, owner, specName)),
       execute: (notebookId, owner, req) => executor.execute(notebookId, owner, req),
       interrupt: (notebookId) => executor.interrupt(notebookId),
       restart: async (notebookId, owner, runAll) => info(await executor.restart(notebookId, owner, runAll)),

@@ -22,6 +22,8 @@ export interface LaunchContribution {
   runtimeEnv?: Record<string, string>;
   /** Replaces the kernelspec's argv (`{connection_file}` is still substituted). */
   argv?: string[];
+  /** Put in front of the kernel's argv: a sandbox the process runs inside. */
+  wrapper?: string[];
   /** What every execution on this process records about where it ran (environment, GPUs). */
   record?: Record<string, unknown>;
   /** Called once the process has ended (e.g. to give a GPU back). */

@@ -1,4 +1,5 @@
 import { chown, mkdir } from "node:fs/promises";
+import type { Launcher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { kernelBaseEnv } from "./environment.ts";
 import { noSuchKernelspec } from "./errors.ts";
@@ -52,6 +53,8 @@ export interface ManagerOptions {
   runAs?: { uid: number; gid: number };
   /** Run kernels in a bubblewrap sandbox (TANDEM_KERNEL_ISOLATION=sandbox). */
   sandbox?: SandboxOptions;
+  /** Starts kernel processes (local child processes, or elsewhere). */
+  launcher: Launcher;
 }
 
 interface Record_ {
@@ -93,6 +96,11 @@ export class KernelManager {
 
   pooledCount(): number {
     return [...this.pool.values()].reduce((n, l) => n + l.length, 0);
+  }
+
+  /** Whether a kernelspec of that name exists now. */
+  async hasSpec(name: string): Promise<boolean> {
+    return (await this.o.specs.get(name)) !== undefined;
   }
 
   ownerOf(id: string): KernelOwner | undefined {
@@ -175,10 +183,12 @@ export class KernelManager {
     for (const c of contributions) Object.assign(env, c.env, c.runtimeEnv);
     if (rec) Object.assign(env, identityEnv(this.identity(rec)));
     const argv = contributions.findLast((c) => c.argv)?.argv;
+    const wrapper = contributions.findLast((c) => c.wrapper)?.wrapper;
     return {
       env,
       cwd,
       argv,
+      wrapper,
       uid: this.o.runAs?.uid,
       gid: this.o.runAs?.gid,
       sandbox: this.o.sandbox,
@@ -191,7 +201,7 @@ export class KernelManager {
   }
 
   private newKernel(spec: KernelSpec): Kernel {
-    return new Kernel(spec, (k) => this.plan(k), this.o.runtimeDir, this.o.timings, this.o.log);
+    return new Kernel(spec, (k) => this.plan(k), this.o.launcher, this.o.runtimeDir, this.o.timings, this.o.log);
   }
 
   /** Starts a kernel (from the warm pool when one fits) for `owner`. */

@@ -243,6 +243,8 @@ export async function probeSandbox(
 /** What a plan asks of the process: run as a user, and in a sandbox or not. */
 export interface PlannedProcess {
   argv: string[];
+  /** A launch hook's wrapper (it runs outside the sandbox, around bubblewrap). */
+  wrapper?: string[];
   env: Record<string, string>;
   cwd: string;
   home?: string;
@@ -252,30 +254,38 @@ export interface PlannedProcess {
 }
 
 /**
- * The command that starts a kernel. Sandboxed, it is bubblewrap's, which sees only the kernel's own
- * connection file (at SANDBOX_CONNECTION_FILE); a root server does the mounts and drops to the
- * kernel's user inside, since that user could not read the paths to mount.
+ * How to launch a kernel. Sandboxed, bubblewrap wraps it, showing it only its own connection file
+ * (at SANDBOX_CONNECTION_FILE); a root server does the mounts and drops to the kernel's user
+ * inside, since that user could not read the paths to mount.
  */
 export function kernelCommand(
   p: PlannedProcess,
   connectionFile: string,
   resourceDir: string | undefined,
-): { argv: string[]; uid?: number; gid?: number } {
-  if (!p.sandbox) return { argv: p.argv, uid: p.uid, gid: p.gid };
+): { wrapper?: string[]; argv: string[]; uid?: number; gid?: number } {
+  if (!p.sandbox) return { wrapper: p.wrapper, argv: p.argv, uid: p.uid, gid: p.gid };
   const asRoot = process.getuid?.() === 0;
   const dropTo = asRoot && p.uid !== undefined ? { uid: p.uid, gid: p.gid ?? p.uid } : undefined;
   const args = sandboxArgs(
     { argv: p.argv, env: p.env, cwd: p.cwd, home: p.home, connectionFile, resourceDir, dropTo },
     p.sandbox,
   );
-  return { argv: [p.sandbox.bwrap, ...args], uid: asRoot ? undefined : p.uid, gid: asRoot ? undefined : p.gid };
+  // Everything up to the kernel's own command is the wrapper.
+  const command = args.length - p.argv.length;
+  return {
+    wrapper: [...(p.wrapper ?? []), p.sandbox.bwrap, ...args.slice(0, command)],
+    argv: args.slice(command),
+    uid: asRoot ? undefined : p.uid,
+    gid: asRoot ? undefined : p.gid,
+  };
 }
 
 /**
- * The processes an interrupt goes to in a sandbox: everything under bubblewrap's init (the kernel and
- * its children), never bubblewrap itself, which a SIGINT ends (and the sandbox with it).
+ * The processes an interrupt goes to in a sandbox: everything under bubblewrap's init in the
+ * sandbox's PID namespace (the kernel and its children), never bubblewrap itself, which a SIGINT
+ * ends (and the sandbox with it).
  */
-export function sandboxedProcesses(bwrapPid: number): number[] {
+export function sandboxedProcesses(launchedPid: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
@@ -290,12 +300,24 @@ export function sandboxedProcesses(bwrapPid: number): number[] {
       // Gone meanwhile.
     }
   }
+  const ours = pidNamespace(process.pid);
   const out: number[] = [];
-  const queue = [...(children.get(bwrapPid) ?? []).flatMap((init) => children.get(init) ?? [])];
-  while (queue.length) {
-    const pid = queue.shift()!;
-    out.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
+  const walk = (pid: number, inside: boolean) => {
+    for (const child of children.get(pid) ?? []) {
+      const entered = inside || pidNamespace(child) !== ours;
+      // The first process in the new namespace is bubblewrap's init: skipped, its descendants signalled.
+      if (inside) out.push(child);
+      walk(child, entered);
+    }
+  };
+  walk(launchedPid, false);
   return out;
+}
+
+function pidNamespace(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
 }

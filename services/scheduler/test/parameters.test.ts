@@ -1,8 +1,8 @@
-import type { Nbformat } from "@tandem/notebook";
+import type { NbCell, Nbformat } from "@tandem/notebook";
 import { describe, expect, it } from "vitest";
 import { declaredParameters, injectParameters, parameterProblems, pythonLiteral } from "../src/index.ts";
 
-const nb = (cells: { id: string; source: string; tags?: string[]; type?: string }[]): Nbformat => ({
+const nb = (cells: { id: string; source: string; tags?: string[]; type?: NbCell["cell_type"] }[]): Nbformat => ({
   nbformat: 4,
   nbformat_minor: 5,
   metadata: {},

@@ -1,14 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { hostname, tmpdir } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { bootstrapAdmin, createAccessEvents, createApi, KernelTokens } from "@tandem/api";
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
-import { EnvironmentService, ensureDefaultEnvironment } from "@tandem/envs";
+import { EnvironmentService, ensureDefaultEnvironment, PipMagic } from "@tandem/envs";
 import { createKernels, type Kernels, probeSandbox } from "@tandem/kernels";
 import type { Environment } from "@tandem/protocol";
 import { createScheduler, type Scheduler } from "@tandem/scheduler";
@@ -132,37 +131,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runtimeDir: join(filesDir, "runtime"),
     workDir: join(filesDir, "work"),
     kernelspecDirs: config.kernelspecPath,
-    // Ready environments are kernelspecs; their launches get the environment's variables and GPUs.
-    kernelspecSources: [
-      async () => (await envs.kernelspecs()).map((k) => ({ name: k.name, ...k.spec, resourceDir: undefined })),
-    ],
+    // Ready environments are kernelspecs; their launches get the environment's variables and GPUs,
+    // and a notebook's kernel gets MLflow's variables for its experiment (or its scheduled run).
+    kernelspecSources: [envs.kernelspecSource()],
     prepareLaunch: [
-      async (ctx) => {
-        const launch = await envs.prepareLaunch(ctx.spec.name);
-        return launch && { env: launch.env, record: launch.record, release: () => launch.release() };
-      },
-      // `import mlflow` in a notebook records into the notebook's experiment, with a token of its project;
-      // in a scheduled run's kernel, into that run's experiment run (MLFLOW_RUN_ID).
-      async (ctx) => {
-        if (!ctx.notebookId || !ctx.projectId || !ctx.userId || !apiUrl) return null;
-        const { userId, projectId } = ctx;
-        const run = await scheduler.trackingOf(ctx.notebookId);
-        const created = await kernelTokens.mint({ userId, projectId, name: "kernel MLflow tracking" });
-        const env: Record<string, string> = {
-          ...(await tracking.kernelTrackingEnv({
-            notebookId: run?.notebookId ?? ctx.notebookId,
-            projectId,
-            userId,
-            apiBaseUrl: apiUrl,
-            token: created.token,
-          })),
-        };
-        if (run) env.MLFLOW_RUN_ID = run.experimentRunId;
-        return {
-          runtimeEnv: env,
-          release: () => created.revoke(),
-        };
-      },
+      envs.kernelLaunchHook(),
+      tracking.kernelLaunchHook({
+        apiUrl: () => apiUrl,
+        mintToken: (req) => kernelTokens.mint(req),
+        runOf: (documentId) => scheduler.trackingOf(documentId),
+      }),
     ],
     defaultKernelspec: config.defaultKernelspec,
     openDoc: (notebookId) => collab.open(notebookId),
@@ -177,6 +155,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     runAs,
     // Each project's kernels keep one home (caches, history) under the data dir.
     sandbox: sandbox && { ...sandbox, homesDir: join(filesDir, "homes") },
+    // `%pip install` in an environment's kernel builds the environment's next version and moves the kernel to it.
+    cellMagic: new PipMagic(envs),
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
     // code needs (kernel-scope.ts); it expires unless renewed and is revoked when the kernel ends.
     mintToken: async ({ userId, projectId, name }) => {
@@ -254,11 +234,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const defaultEnvironment = config.defaultEnv
     ? ensureDefaultEnvironment(envs, {
         log: log.child({ area: "envs" }),
-        // Any kernelspec the gateway finds (Jupyter paths included) whose interpreter exists will do.
-        hasUsableKernelspec: async () =>
-          (await kernels.kernelspecs.list({ wait: false })).some(
-            (k) => !isAbsolute(k.argv[0]!) || existsSync(k.argv[0]!),
-          ),
+        hasUsableKernelspec: () => kernels.kernelspecs.anyRunnable(),
       }).catch((err) => {
         log.error({ err }, "default environment failed");
         return null;

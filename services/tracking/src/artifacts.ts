@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Db, schema } from "@tandem/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { assertArtifactWritable } from "./artifact-rules.ts";
 import { invalid, missing } from "./errors.ts";
 
-const { artifacts, runs } = schema;
+const { artifacts, runs, experiments } = schema;
 
 /** A proxied artifact path `<experimentId>/<rest>`, checked for traversal. */
 export interface ArtifactPath {
@@ -142,6 +142,21 @@ export class ArtifactStore {
     }
     // A path that names a file rather than a directory lists nothing (MLflow's behaviour).
     return [...out.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * The proxy root's directories: the experiments of these projects (null: every project) that hold a file,
+   * as MLflow's root lists only what was written.
+   */
+  async rootDirs(projectIds: string[] | null): Promise<number[]> {
+    if (projectIds && !projectIds.length) return [];
+    const rows = await this.db
+      .selectDistinct({ id: artifacts.experimentId })
+      .from(artifacts)
+      .innerJoin(experiments, eq(experiments.id, artifacts.experimentId))
+      .where(projectIds ? inArray(experiments.projectId, projectIds) : undefined)
+      .orderBy(artifacts.experimentId);
+    return rows.map((r) => Number(r.id));
   }
 
   /** The size and hash of one file, if the path names a file. */

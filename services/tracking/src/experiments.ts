@@ -7,13 +7,16 @@ const { experiments, runs } = schema;
 export type ExperimentRow = typeof experiments.$inferSelect;
 
 export interface Experiment extends ExperimentRow {
-  /** Where the proxied artifact store keeps its files. */
+  /**
+   * As MLflow reads it back: the client's `artifact_location` if it gave one, else the proxied store's root.
+   * Runs' files go to the proxied store either way (`mlflow-artifacts:/<id>/<run>/artifacts`).
+   */
   artifactLocation: string;
 }
 
 export const toExperiment = (row: ExperimentRow): Experiment => ({
   ...row,
-  artifactLocation: `mlflow-artifacts:/${row.id}`,
+  artifactLocation: row.artifactLocation ?? `mlflow-artifacts:/${row.id}`,
 });
 
 export type ViewType = "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL";
@@ -38,11 +41,19 @@ export interface CreateExperiment {
   userId: string | null;
   tags?: Record<string, string>;
   notebookId?: string | null;
+  /** MLflow's `artifact_location`; `runs:/` URIs are refused, as MLflow does. */
+  artifactLocation?: string | null;
 }
 
 export async function createExperiment(db: Db, input: CreateExperiment): Promise<Experiment> {
   const name = input.name?.trim();
   if (!name) throw invalid("Invalid experiment name: ''. Names must be non-empty.");
+  const location = input.artifactLocation || null;
+  if (location?.startsWith("runs:")) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
+  if (location && location.length > 2048)
+    throw invalid(
+      "Invalid artifact path length. The length of the artifact path cannot be greater than 2048 characters.",
+    );
   const now = Date.now();
   const [row] = await db
     .insert(experiments)
@@ -51,6 +62,7 @@ export async function createExperiment(db: Db, input: CreateExperiment): Promise
       name,
       notebookId: input.notebookId ?? null,
       tags: input.tags ?? {},
+      artifactLocation: location,
       createdBy: input.userId,
       creationTime: now,
       lastUpdateTime: now,

@@ -8,6 +8,14 @@ export {
   type KernelTrackingInput,
   kernelTrackingEnv,
 } from "./kernel-env.ts";
+export {
+  type MetricPoint,
+  type MlflowRun,
+  type MlflowRunInfo,
+  PROVENANCE_TAGS,
+  RUN_STATUSES,
+  runIdOf,
+} from "./mlflow-runs.ts";
 export type { AliasEvent } from "./models/aliases.ts";
 export type { ModelGuard } from "./models/guard.ts";
 export type { Lineage } from "./models/lineage.ts";
@@ -15,7 +23,6 @@ export { type LoggedModel, modelArtifactDir } from "./models/logged-models.ts";
 export type { Models } from "./models/models.ts";
 export type { RegisteredModel } from "./models/registered-models.ts";
 export type { ModelVersion } from "./models/versions.ts";
-export { type MetricPoint, PROVENANCE_TAGS, RUN_STATUSES, type Run, type RunInfo, runIdOf } from "./runs.ts";
 export { createTracking, type Tracking, type TrackingOptions } from "./tracking.ts";
 export { MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_TOTAL } from "./validate.ts";
 export { parseDouble, parseInt64 } from "./values.ts";

@@ -66,3 +66,41 @@ export async function kernelTrackingEnv(db: Db, input: KernelTrackingInput): Pro
   const root = input.apiBaseUrl.replace(/\/+$/, "").replace(/\/api$/, "");
   return { MLFLOW_TRACKING_URI: root, MLFLOW_TRACKING_TOKEN: input.token, MLFLOW_EXPERIMENT_NAME: exp.name };
 }
+
+export interface KernelTrackingHookDeps {
+  /** The server's API URL; unknown until it listens. */
+  apiUrl: () => string | undefined;
+  /** A token of the project for the kernel's MLflow client, revoked when the kernel ends. */
+  mintToken: (req: {
+    userId: string;
+    projectId: string;
+    name: string;
+  }) => Promise<{ token: string; revoke(): Promise<void> }>;
+  /** The scheduled run whose document this is, if any (its kernel logs into that run). */
+  runOf: (documentId: string) => Promise<{ notebookId: string; experimentRunId: string } | null>;
+}
+
+/**
+ * The kernel gateway's launch hook: `import mlflow` in a notebook records into the notebook's
+ * experiment with a token of its project; in a scheduled run's kernel, into that run (MLFLOW_RUN_ID).
+ */
+export function kernelTrackingHook(db: Db, deps: KernelTrackingHookDeps) {
+  return async (ctx: { notebookId?: string; projectId?: string; userId?: string }) => {
+    const apiBaseUrl = deps.apiUrl();
+    if (!ctx.notebookId || !ctx.projectId || !ctx.userId || !apiBaseUrl) return null;
+    const { userId, projectId } = ctx;
+    const run = await deps.runOf(ctx.notebookId);
+    const created = await deps.mintToken({ userId, projectId, name: "kernel MLflow tracking" });
+    const env: Record<string, string> = {
+      ...(await kernelTrackingEnv(db, {
+        notebookId: run?.notebookId ?? ctx.notebookId,
+        projectId,
+        userId,
+        apiBaseUrl,
+        token: created.token,
+      })),
+    };
+    if (run) env.MLFLOW_RUN_ID = run.experimentRunId;
+    return { runtimeEnv: env, release: () => created.revoke() };
+  };
+}

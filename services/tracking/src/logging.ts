@@ -1,7 +1,7 @@
 import { type Db, schema } from "@tandem/db";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { invalid, missing } from "./errors.ts";
-import { assertWritable, columnsFromTags, getRunRow, type MetricPoint, PROVENANCE_TAGS } from "./runs.ts";
+import { assertWritable, columnsFromTags, getRunRow, type MetricPoint, PROVENANCE_TAGS } from "./mlflow-runs.ts";
 import { rowsOf } from "./sql.ts";
 import {
   MAX_BATCH_METRICS,

@@ -3,11 +3,18 @@ import { memberProjects } from "@tandem/projects";
 import type { Logger } from "pino";
 import { ArtifactStore } from "./artifacts.ts";
 import * as exps from "./experiments.ts";
-import { ensureNotebookExperiment, type KernelTrackingInput, kernelTrackingEnv } from "./kernel-env.ts";
+import {
+  ensureNotebookExperiment,
+  type KernelTrackingHookDeps,
+  type KernelTrackingInput,
+  kernelTrackingEnv,
+  kernelTrackingHook,
+} from "./kernel-env.ts";
 import * as logging from "./logging.ts";
+import * as runSearch from "./mlflow-run-search.ts";
+import * as runs from "./mlflow-runs.ts";
 import { createModels } from "./models/models.ts";
 import { defaultProjectFor } from "./projects.ts";
-import * as runs from "./runs.ts";
 
 export interface TrackingOptions {
   db: Db;
@@ -37,12 +44,12 @@ export function createTracking({ db, artifactsDir }: TrackingOptions) {
     runs: {
       row: (runId: string) => runs.getRunRow(db, runId),
       withProject: (runId: string) => runs.getRunWithProject(db, runId),
-      get: (runId: string) => runs.getRun(db, runId),
-      create: (input: runs.CreateRun) => runs.createRun(db, input),
+      get: (runId: string) => runSearch.getRun(db, runId),
+      create: async (input: runs.CreateRun) => runSearch.getRun(db, await runs.createRun(db, input)),
       update: (row: Awaited<ReturnType<typeof runs.getRunRow>>, u: runs.UpdateRun) => runs.updateRun(db, row, u),
       setStage: (row: Awaited<ReturnType<typeof runs.getRunRow>>, stage: "active" | "deleted") =>
         runs.setRunStage(db, row, stage),
-      search: (q: runs.SearchRuns) => runs.searchRuns(db, q),
+      search: (q: runSearch.SearchRuns) => runSearch.searchRuns(db, q),
       logBatch: (runId: string, batch: logging.BatchInput) => logging.logBatch(db, runId, batch),
       deleteTag: (runId: string, key: string) => logging.deleteTag(db, runId, key),
       logInputs: (runId: string, datasets: unknown) => logging.logInputs(db, runId, datasets),
@@ -56,6 +63,7 @@ export function createTracking({ db, artifactsDir }: TrackingOptions) {
     },
     /** For the kernel gateway's launch hook: the MLflow environment of a notebook's kernel. */
     kernelTrackingEnv: (input: KernelTrackingInput) => kernelTrackingEnv(db, input),
+    kernelLaunchHook: (deps: KernelTrackingHookDeps) => kernelTrackingHook(db, deps),
   };
 }
 

@@ -1,13 +1,14 @@
 import * as Y from "yjs";
-import { InvalidNotebookError } from "./errors.ts";
-import { CELLS, cellsOf, metaOf, SERVER_ORIGIN, type YCell } from "./schema.ts";
+import { cellsOf, metaOf, type YCell } from "./schema.ts";
 import type { JsonObject, NbCell, Nbformat, NbOutput } from "./types.ts";
-import { nbformatProblems, validateNbformat } from "./validate.ts";
+
+/** nbformat allows multi-line strings as arrays of lines. */
+const joinText = (v: unknown): string => (Array.isArray(v) ? v.join("") : String(v ?? ""));
 
 /** An output as the document holds it: a Y.Map, with a stream's text as Y.Text (so it can grow). */
 export function outputToY(output: NbOutput | JsonObject): Y.Map<unknown> {
   const entries: [string, unknown][] = Object.entries(output).map(([key, value]) =>
-    output.output_type === "stream" && key === "text" ? [key, new Y.Text(String(value ?? ""))] : [key, value],
+    output.output_type === "stream" && key === "text" ? [key, new Y.Text(joinText(value))] : [key, value],
   );
   return new Y.Map(entries);
 }
@@ -16,7 +17,7 @@ export function outputToY(output: NbOutput | JsonObject): Y.Map<unknown> {
 export function cellToY(cell: NbCell): YCell {
   const ycell: YCell = new Y.Map();
   for (const [key, value] of Object.entries(cell)) {
-    if (key === "source") ycell.set(key, new Y.Text(String(value ?? "")));
+    if (key === "source") ycell.set(key, new Y.Text(joinText(value)));
     else if (key === "metadata") ycell.set(key, new Y.Map(Object.entries((value as JsonObject) ?? {})));
     else if (key === "outputs" && Array.isArray(value))
       ycell.set(key, Y.Array.from((value as NbOutput[]).map(outputToY)));
@@ -30,33 +31,7 @@ export function cellToY(cell: NbCell): YCell {
   return ycell;
 }
 
-const TOP_LEVEL = new Set(["nbformat", "nbformat_minor", "metadata", "cells"]);
-
-/**
- * Fills an empty doc from .ipynb JSON (validated and normalised first; throws
- * InvalidNotebookError). The doc must be empty: history is never rewritten in place.
- */
-export function fromNbformat(json: unknown, doc: Y.Doc = new Y.Doc(), origin: unknown = SERVER_ORIGIN): Y.Doc {
-  const nb = validateNbformat(json);
-  if (cellsOf(doc).length || metaOf(doc).size) throw new Error("fromNbformat needs an empty document");
-  doc.transact(() => {
-    const meta = metaOf(doc);
-    meta.set("nbformat", nb.nbformat);
-    meta.set("nbformat_minor", nb.nbformat_minor);
-    meta.set("metadata", new Y.Map(Object.entries(nb.metadata)));
-    for (const [key, value] of Object.entries(nb)) if (!TOP_LEVEL.has(key)) meta.set(key, value);
-    doc.getArray<YCell>(CELLS).insert(0, nb.cells.map(cellToY));
-  }, origin);
-  return doc;
-}
-
-/** A Yjs update holding the whole notebook imported from .ipynb JSON (for a new document or epoch). */
-export function nbformatToUpdate(json: unknown): Uint8Array {
-  const doc = fromNbformat(json);
-  const update = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
-  return update;
-}
+export const TOP_LEVEL = new Set(["nbformat", "nbformat_minor", "metadata", "cells"]);
 
 const toJson = (v: unknown): unknown => (v instanceof Y.AbstractType ? v.toJSON() : v);
 
@@ -66,6 +41,7 @@ const LIVE_ONLY = new Set(["execution_state"]);
 export function cellFromY(ycell: YCell): NbCell {
   const cell: Record<string, unknown> = { metadata: {} };
   for (const [key, value] of ycell.entries()) if (!LIVE_ONLY.has(key)) cell[key] = toJson(value);
+  if (Array.isArray(cell.source)) cell.source = cell.source.join("");
   if (["code", "markdown", "raw"].includes(cell.cell_type as string)) cell.source ??= "";
   if (cell.cell_type === "code") {
     cell.execution_count ??= null;
@@ -74,7 +50,7 @@ export function cellFromY(ycell: YCell): NbCell {
   return cell as NbCell;
 }
 
-/** The document as nbformat 4.5 JSON (no validation; see exportNbformat). */
+/** The document as nbformat 4.5 JSON (no validation; `@tandem/notebook/node` has exportNbformat). */
 export function toNbformat(doc: Y.Doc): Nbformat {
   const meta = metaOf(doc);
   const extra: Record<string, unknown> = {};
@@ -86,12 +62,4 @@ export function toNbformat(doc: Y.Doc): Nbformat {
     metadata: (toJson(meta.get("metadata")) as JsonObject | undefined) ?? {},
     cells: cellsOf(doc).toArray().map(cellFromY),
   };
-}
-
-/** toNbformat, validated against the nbformat 4.5 schema (throws InvalidNotebookError). */
-export function exportNbformat(doc: Y.Doc): Nbformat {
-  const nb = toNbformat(doc);
-  const problems = nbformatProblems(nb);
-  if (problems.length) throw new InvalidNotebookError(problems);
-  return nb;
 }

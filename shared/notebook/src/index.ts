@@ -1,3 +1,7 @@
+// The browser-safe face: the document schema and its edits, for the server, the web app and the CLI.
+// Validation against nbformat's JSON schema (and so import and validated export) is Node-only: `./node.ts`.
+
+export { newCellId } from "./cell-id.ts";
 export {
   appendOutput,
   appendStream,
@@ -15,16 +19,31 @@ export {
   setExecutionState,
   setOutputs,
 } from "./cells.ts";
+export { cellFromY, cellToY, outputToY, toNbformat } from "./convert.ts";
 export {
-  cellFromY,
-  cellToY,
-  exportNbformat,
-  fromNbformat,
-  nbformatToUpdate,
-  outputToY,
-  toNbformat,
-} from "./convert.ts";
+  clearOutputsAt,
+  createCell,
+  deleteCell,
+  indexOfCell,
+  insertCell,
+  mergeBelow,
+  moveCell,
+  type NewCell,
+  setCellType,
+  sourceOf,
+  splitCell,
+  tagsOf,
+  toggleTag,
+} from "./edits.ts";
 export { InvalidNotebookError } from "./errors.ts";
+export {
+  executionStateOf,
+  type InputRequest,
+  type KernelInfo,
+  type KernelStatus,
+  kernelInfoOf,
+  kernelStatusOf,
+} from "./kernel-state.ts";
 export { setKernelMetadata } from "./notebook-metadata.ts";
 export {
   CELLS,
@@ -40,5 +59,3 @@ export {
   type YCell,
 } from "./schema.ts";
 export type { JsonObject, JsonValue, NbCell, Nbformat, NbOutput } from "./types.ts";
-export { normalizeNbformat } from "./upgrade.ts";
-export { nbformatProblems, validateNbformat } from "./validate.ts";

@@ -8,7 +8,8 @@ export interface NbOutput extends JsonObject {
 
 export interface NbCell extends JsonObject {
   id: string;
-  cell_type: string;
+  /** Validation guarantees one of nbformat's three. */
+  cell_type: "code" | "markdown" | "raw";
   source: string;
   metadata: JsonObject;
 }

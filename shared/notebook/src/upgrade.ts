@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newCellId } from "./cell-id.ts";
 import { InvalidNotebookError } from "./errors.ts";
 import type { JsonObject, JsonValue } from "./types.ts";
 
@@ -43,7 +43,7 @@ export function normalizeNbformat(input: unknown): JsonObject {
   if (Array.isArray(nb.cells)) {
     for (const cell of nb.cells) {
       if (!isObject(cell)) continue;
-      if (cell.id === undefined) cell.id = randomUUID();
+      if (cell.id === undefined) cell.id = newCellId();
       if (cell.source !== undefined) cell.source = joinLines(cell.source)!;
       if (Array.isArray(cell.outputs)) for (const out of cell.outputs) if (isObject(out)) normalizeOutput(out);
     }

@@ -9,9 +9,7 @@ import {
   cellOutputs,
   cellSource,
   clearOutputs,
-  exportNbformat,
   findCell,
-  fromNbformat,
   replaceOutput,
   SERVER_ORIGIN,
   setCellMetadata,
@@ -19,6 +17,7 @@ import {
   setExecutionState,
   setOutputs,
 } from "../src/index.ts";
+import { exportNbformat, fromNbformat } from "../src/node.ts";
 
 const notebook = () =>
   fromNbformat({

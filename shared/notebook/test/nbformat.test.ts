@@ -2,14 +2,8 @@ import { YNotebook } from "@jupyter/ydoc";
 import { checkWithNbformat, nbformatFixture, nbformatFixtures } from "@tandem/testkit";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import {
-  createNotebookDoc,
-  exportNbformat,
-  fromNbformat,
-  InvalidNotebookError,
-  toNbformat,
-  validateNbformat,
-} from "../src/index.ts";
+import { createNotebookDoc, InvalidNotebookError, toNbformat } from "../src/index.ts";
+import { exportNbformat, fromNbformat, validateNbformat } from "../src/node.ts";
 
 // Fixtures made by Python's nbformat (its v3/v4 builders), and compared with what it reads and writes.
 const fixtures = nbformatFixtures();

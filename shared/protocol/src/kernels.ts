@@ -85,6 +85,7 @@ export const NotebookKernelState = z
     queued: z.array(z.string()),
   })
   .meta({ id: "NotebookKernelState" });
+export type NotebookKernelState = z.infer<typeof NotebookKernelState>;
 
 export const ExecuteAccepted = NotebookKernelState.extend({ cells: z.array(z.string()) }).meta({
   id: "ExecuteAccepted",
@@ -93,6 +94,15 @@ export const ExecuteAccepted = NotebookKernelState.extend({ cells: z.array(z.str
 export const StartNotebookKernelBody = z
   .object({ kernelspec: z.string().optional() })
   .meta({ id: "StartNotebookKernelBody" });
+
+export const SwitchNotebookKernelBody = z
+  .object({
+    kernelspec: z
+      .string()
+      .min(1)
+      .describe("The kernelspec to move to (an environment's is `tandem-env-<id>`, see GET /api/environments)"),
+  })
+  .meta({ id: "SwitchNotebookKernelBody" });
 
 export const RestartNotebookKernelBody = z
   .object({ runAll: z.boolean().optional().describe("Run every code cell after the restart") })

@@ -136,3 +136,19 @@ export const ModelLineage = z
   })
   .meta({ id: "ModelLineage" });
 export type ModelLineage = z.infer<typeof ModelLineage>;
+
+/** An MLflow 3 logged model of a run, with the registered versions made from it (the run page's "Register model"). */
+export const LoggedModelSummary = z
+  .object({
+    id: z.string().describe("`m-…`"),
+    name: z.string().describe("The name it was logged under (`runs:/<run>/<name>`)"),
+    experimentId: ExperimentId,
+    runId: RunId.nullable(),
+    status: z.string(),
+    modelType: z.string().nullable(),
+    artifactUri: z.string(),
+    creationTime: z.number().int(),
+    registrations: z.array(z.object({ name: z.string(), version: z.number().int() })),
+  })
+  .meta({ id: "LoggedModel" });
+export type LoggedModelSummary = z.infer<typeof LoggedModelSummary>;

@@ -1,4 +1,4 @@
-import type { ModelVersionSummary, RegisteredModelSummary } from "@tandem/protocol";
+import type { LoggedModelSummary, ModelVersionSummary, RegisteredModelSummary } from "@tandem/protocol";
 import type { TandemClient } from "../client.ts";
 import { group, need, UsageError } from "../command.ts";
 import { print } from "../output.ts";
@@ -151,6 +151,25 @@ export const models = group("models", {
           by: e.userEmail ?? "",
         })),
         false,
+      );
+      return 0;
+    },
+  },
+  logged: {
+    usage: "models logged RUN_ID",
+    async run(ctx) {
+      const [runId] = need(ctx.args, 1, this.usage);
+      const found = await (await ctx.client()).get<LoggedModelSummary[]>(`/api/experiment-runs/${runId}/logged-models`);
+      print(
+        ctx.json
+          ? found
+          : found.map((x) => ({
+              name: x.name,
+              modelId: x.id,
+              status: x.status.replace(/^LOGGED_MODEL_/, "").toLowerCase(),
+              registered: x.registrations.map((r) => `${r.name} v${r.version}`).join(","),
+            })),
+        ctx.json,
       );
       return 0;
     },

@@ -1,6 +1,13 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
-import type { CompleteReply, CreatedShareLink, InspectReply, Notebook, ShareLink } from "@tandem/protocol";
+import type {
+  CompleteReply,
+  CreatedShareLink,
+  InspectReply,
+  Notebook,
+  NotebookKernelState,
+  ShareLink,
+} from "@tandem/protocol";
 import { type Command, group, need, UsageError } from "../command.ts";
 import { print } from "../output.ts";
 
@@ -45,6 +52,27 @@ export const notebookIo: Record<string, Command> = {
       const [id, ...cells] = need(ctx.args, 1, this.usage);
       await (await ctx.client()).post(`/api/notebooks/${id}/execute`, { cells: cells.length ? cells : "all" });
       if (!ctx.json) process.stdout.write("Queued; outputs arrive in the notebook.\n");
+      return 0;
+    },
+  },
+  kernel: {
+    usage:
+      "notebooks kernel NOTEBOOK_ID [--env ENV_ID | --kernelspec NAME]   (show, or move the notebook to another environment; its kernel restarts)",
+    async run(ctx) {
+      const [id] = need(ctx.args, 1, this.usage);
+      const client = await ctx.client();
+      const env = typeof ctx.flags.env === "string" ? ctx.flags.env : undefined;
+      const spec = typeof ctx.flags.kernelspec === "string" ? ctx.flags.kernelspec : env && `tandem-env-${env}`;
+      const state = spec
+        ? await client.put<NotebookKernelState>(`/api/notebooks/${id}/kernel`, { kernelspec: spec })
+        : await client.get<NotebookKernelState>(`/api/notebooks/${id}/kernel`);
+      if (ctx.json) print(state, true, []);
+      else
+        process.stdout.write(
+          state.kernel
+            ? `${state.kernel.display_name} (${state.kernel.name}): ${state.kernel.execution_state}${spec ? " — restarted, variables from before are gone" : ""}\n`
+            : "No kernel is running.\n",
+        );
       return 0;
     },
   },

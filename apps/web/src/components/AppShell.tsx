@@ -37,6 +37,7 @@ export function AppShell(props: { children?: JSX.Element }) {
                 <A href="/" end>
                   Projects
                 </A>
+                <A href="/environments">Environments</A>
                 <A href="/tokens">API tokens</A>
                 <span class="topnav-user">
                   <Avatar name={u().name} id={u().id} />

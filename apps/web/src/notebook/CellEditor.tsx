@@ -18,13 +18,13 @@ import {
   keymap,
   placeholder,
 } from "@codemirror/view";
+import type { CellType } from "@tandem/notebook";
 import { createEffect, on, onCleanup, onMount } from "solid-js";
 import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { editModeCommand, type NotebookCommand } from "../lib/keyboard.ts";
 import { type KernelAssist, kernelAssistance } from "./completion.ts";
-import type { CellType } from "./doc.ts";
 
 export interface CellEditorProps {
   text: Y.Text;

@@ -1,4 +1,5 @@
 import type { EditorView } from "@codemirror/view";
+import { type CellType, executionStateOf, type InputRequest, sourceOf, tagsOf, type YCell } from "@tandem/notebook";
 import { createMemo, createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
@@ -10,12 +11,11 @@ import { sanitizeHtml } from "../lib/sanitize.ts";
 import { whenNearViewport } from "../lib/visibility.ts";
 import { CellEditor } from "./CellEditor.tsx";
 import type { KernelAssist } from "./completion.ts";
-import { type CellMap, type CellType, executionStateOf, type InputRequest, sourceOf, tagsOf } from "./doc.ts";
 import { InputPrompt } from "./InputPrompt.tsx";
 import { OutputArea } from "./OutputArea.tsx";
 
 export interface CellViewProps {
-  cell: CellMap;
+  cell: YCell;
   index: number;
   active: boolean;
   editing: boolean;
@@ -51,7 +51,7 @@ function useMapKey<T>(map: Y.Map<any>, key: string): () => T {
 }
 
 /** The cell's metadata.tags as a signal that follows remote changes. */
-function useTags(cell: CellMap): () => string[] {
+function useTags(cell: YCell): () => string[] {
   const [value, setValue] = createSignal(tagsOf(cell));
   const onChange = () => setValue(tagsOf(cell));
   cell.observeDeep(onChange);
@@ -77,7 +77,7 @@ export function CellView(props: CellViewProps) {
   const isParameters = () => tags().includes("parameters");
   const text = sourceOf(props.cell);
   const source = useText(text);
-  const id: string = props.cell.get("id");
+  const id = props.cell.get("id") as string;
   const state = createMemo(() => {
     executionState();
     return executionStateOf(props.cell);

@@ -1,5 +1,5 @@
+import type { InputRequest } from "@tandem/notebook";
 import { createSignal, Show } from "solid-js";
-import type { InputRequest } from "./doc.ts";
 
 /**
  * A running cell's input() prompt: a field for the browser that ran the cell, a note for

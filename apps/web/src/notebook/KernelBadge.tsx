@@ -1,4 +1,4 @@
-import type { KernelInfo, KernelStatus } from "./doc.ts";
+import type { KernelInfo, KernelStatus } from "@tandem/notebook";
 
 const LABELS: Record<KernelStatus, string> = {
   unknown: "No kernel",

@@ -1,4 +1,18 @@
 import type { EditorView } from "@codemirror/view";
+import {
+  type CellType,
+  cellFromY,
+  clearOutputsAt,
+  deleteCell,
+  insertCell,
+  mergeBelow,
+  moveCell,
+  type NbCell,
+  setCellType,
+  sourceOf,
+  splitCell,
+  toggleTag,
+} from "@tandem/notebook";
 import { createEffect, createMemo, createSignal, For, type JSX, onCleanup, Show } from "solid-js";
 import { Avatar } from "../components/Avatar.tsx";
 import { messageOf } from "../components/ErrorNote.tsx";
@@ -9,21 +23,8 @@ import { CellView } from "./CellView.tsx";
 import { ConnectionBanner } from "./ConnectionBanner.tsx";
 import type { KernelAssist } from "./completion.ts";
 import type { NotebookConnection } from "./connection.ts";
-import {
-  type CellJson,
-  type CellType,
-  cellToJson,
-  clearOutputs,
-  deleteCell,
-  insertCell,
-  mergeBelow,
-  moveCell,
-  setCellType,
-  sourceOf,
-  splitCell,
-  toggleTag,
-} from "./doc.ts";
 import { KernelBadge } from "./KernelBadge.tsx";
+import { KernelPicker } from "./KernelPicker.tsx";
 import { useCells, useKernel, usePeers } from "./useNotebookState.ts";
 
 export interface NotebookViewProps {
@@ -60,8 +61,8 @@ export function NotebookView(props: NotebookViewProps) {
   const [message, setMessage] = createSignal<string | null>(null);
   const [showHelp, setShowHelp] = createSignal(false);
   const editors = new Map<string, EditorView>();
-  const deleted: { index: number; cell: CellJson }[] = [];
-  let clipboard: CellJson | null = null;
+  const deleted: { index: number; cell: NbCell }[] = [];
+  let clipboard: NbCell | null = null;
   let chord: ChordState = { key: null, at: 0 };
   let listEl!: HTMLDivElement;
 
@@ -105,7 +106,7 @@ export function NotebookView(props: NotebookViewProps) {
     const list = cells();
     const i = activeIndex();
     if (i >= 0) lastIndex = i;
-    else if (list.length) setActiveId(list[Math.min(lastIndex, list.length - 1)]!.get("id"));
+    else if (list.length) setActiveId(list[Math.min(lastIndex, list.length - 1)]!.get("id") as string);
     else setActiveId(null);
   });
 
@@ -135,7 +136,7 @@ export function NotebookView(props: NotebookViewProps) {
   });
 
   const peersOn = (id: string) => peers().filter((p) => p.cellId === id);
-  const idAt = (i: number): string | null => cells()[i]?.get("id") ?? null;
+  const idAt = (i: number): string | null => (cells()[i]?.get("id") as string | undefined) ?? null;
 
   const say = (text: string) => {
     setMessage(text);
@@ -183,7 +184,7 @@ export function NotebookView(props: NotebookViewProps) {
     const i = activeIndex();
     const cell = cells()[i];
     if (!cell) return;
-    if (cell.get("cell_type") === "code") void run([cell.get("id")]);
+    if (cell.get("cell_type") === "code") void run([cell.get("id") as string]);
   };
 
   const insertAt = (index: number, type: CellType = "code") => {
@@ -235,7 +236,7 @@ export function NotebookView(props: NotebookViewProps) {
         return;
       case "copy-cell": {
         const cell = cells()[i];
-        if (cell) clipboard = cellToJson(cell);
+        if (cell) clipboard = cellFromY(cell);
         return;
       }
       case "save-version":
@@ -405,7 +406,7 @@ export function NotebookView(props: NotebookViewProps) {
                 class="btn btn-icon"
                 aria-label="Clear output"
                 title="Clear output"
-                onClick={() => clearOutputs(doc, activeIndex(), LOCAL)}
+                onClick={() => clearOutputsAt(doc, activeIndex(), LOCAL)}
               >
                 ⌫
               </button>
@@ -456,7 +457,17 @@ export function NotebookView(props: NotebookViewProps) {
             </div>
           </Show>
           <Show when={props.showKernel !== false}>
-            <KernelBadge kernel={kernel()} offline={props.conn.state() === "offline"} />
+            <Show
+              when={!props.readOnly}
+              fallback={<KernelBadge kernel={kernel()} offline={props.conn.state() === "offline"} />}
+            >
+              <KernelPicker
+                notebookId={props.notebookId}
+                kernel={kernel()}
+                offline={props.conn.state() === "offline"}
+                say={say}
+              />
+            </Show>
           </Show>
         </div>
       </div>
@@ -519,7 +530,7 @@ export function NotebookView(props: NotebookViewProps) {
           </Show>
           <For each={shown()}>
             {(cell, index) => {
-              const id: string = cell.get("id");
+              const id = cell.get("id") as string;
               return (
                 <CellView
                   cell={cell}

@@ -1,13 +1,13 @@
+import { cellsOf, KERNEL_MAP, type KernelInfo, kernelInfoOf, type YCell } from "@tandem/notebook";
 import { createSignal, onCleanup } from "solid-js";
 import type { Awareness } from "y-protocols/awareness";
 import type * as Y from "yjs";
 import { type PeerState, peersFrom } from "../lib/presence.ts";
-import { type CellMap, cellsOf, KERNEL_MAP, type KernelInfo, kernelInfoOf } from "./doc.ts";
 
 /** The list of cell maps, following inserts, deletes and moves from anyone. */
-export function useCells(doc: Y.Doc): () => CellMap[] {
+export function useCells(doc: Y.Doc): () => YCell[] {
   const cells = cellsOf(doc);
-  const [list, setList] = createSignal<CellMap[]>(cells.toArray());
+  const [list, setList] = createSignal<YCell[]>(cells.toArray());
   const onChange = () => setList(cells.toArray());
   cells.observe(onChange);
   onCleanup(() => cells.unobserve(onChange));

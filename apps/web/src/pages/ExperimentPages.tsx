@@ -2,7 +2,9 @@ import { A, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import type { RunSummary } from "@tandem/protocol";
 import { createMemo, createResource, createSignal, For, Show } from "solid-js";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
+import { KeyValues } from "../components/KeyValues.tsx";
 import { MetricChart } from "../components/MetricChart.tsx";
+import { RunLoggedModels } from "../components/RegisterModel.tsx";
 import { ApiError } from "../lib/api.ts";
 import { usePageTitle } from "../lib/title.ts";
 import {
@@ -369,25 +371,6 @@ function ExecutedNotebook(props: { json: string }) {
   );
 }
 
-function KeyValues(props: { label: string; values: Record<string, string> }) {
-  return (
-    <Show when={Object.keys(props.values).length} fallback={<p class="muted">None.</p>}>
-      <table class="kv-table" aria-label={props.label}>
-        <tbody>
-          <For each={Object.entries(props.values).sort(([a], [b]) => a.localeCompare(b))}>
-            {([k, v]) => (
-              <tr>
-                <th scope="row">{k}</th>
-                <td class="mono">{v}</td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
-    </Show>
-  );
-}
-
 export function RunPage() {
   const params = useParams<{ runId: string }>();
   const [run] = createResource(() => params.runId, trackingApi.run);
@@ -430,6 +413,10 @@ export function RunPage() {
             <div class="panel">
               <h2>Metrics</h2>
               <MetricsCharts runs={[r()]} />
+            </div>
+            <div class="panel">
+              <h2>Logged models</h2>
+              <RunLoggedModels runId={r().id} experimentId={r().experimentId} />
             </div>
             <div class="panel">
               <h2>Artifacts</h2>

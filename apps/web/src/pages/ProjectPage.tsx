@@ -47,6 +47,9 @@ export function ProjectPage() {
               <A class="btn" href={`/projects/${p().id}/experiments`}>
                 Experiments
               </A>
+              <A class="btn" href={`/projects/${p().id}/models`}>
+                Models
+              </A>
               <A class="btn" href={`/projects/${p().id}/jobs`}>
                 Jobs
               </A>

@@ -15,7 +15,7 @@ import {
   RunTableQuery,
   TrackedExperiment,
 } from "@tandem/protocol";
-import { type Experiment, parseArtifactPath, type Run } from "@tandem/tracking";
+import { type Experiment, type MlflowRun, parseArtifactPath } from "@tandem/tracking";
 import { z } from "zod";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
@@ -108,7 +108,7 @@ export const toTrackedExperiment = (e: Experiment): TrackedExperiment => ({
   lastUpdateTime: e.lastUpdateTime,
 });
 
-export const toRunSummary = (r: Run): RunSummary => ({
+export const toRunSummary = (r: MlflowRun): RunSummary => ({
   id: r.info.runId,
   experimentId: String(r.info.experimentId),
   name: r.info.runName,

@@ -41,10 +41,27 @@ export function mlflowArtifactRoutes(deps: ApiDeps) {
       throw err;
     });
 
-  // List: GET /artifacts?path=<experimentId>/<runId>/artifacts/<dir>
+  /** Writes and reads outside `<experimentId>/` have no project to be checked against. */
+  const outsideExperiments = (raw: string) =>
+    new TrackingError(
+      MlflowCode.invalid,
+      `Artifacts live under an experiment's root (mlflow-artifacts:/<experiment_id>/...); '${raw}' is outside every experiment`,
+    );
+  const isExperimentPath = (raw: string) => /^\/*\d{1,15}(\/|$)/.test(raw);
+
+  // List: GET /artifacts?path=<experimentId>/<runId>/artifacts/<dir>; the root lists the experiments one can read.
   app.get("/artifacts", async (c) => {
     try {
-      const path = parseArtifactPath(c.req.query("path") ?? "");
+      const raw = c.req.query("path") ?? "";
+      if (raw.split("/").some((p) => p === ".." || p === "."))
+        throw new TrackingError(MlflowCode.invalid, "Invalid path");
+      if (raw.replace(/^\/+|\/+$/g, "") === "") {
+        const dirs = await tracking.artifacts.rootDirs(await access.readableProjects(who(c)));
+        return c.json(dirs.length ? { files: dirs.map((id) => ({ path: String(id), is_dir: true })) } : {});
+      }
+      // As MLflow's: a directory that does not exist lists nothing.
+      if (!isExperimentPath(raw)) return c.json({});
+      const path = parseArtifactPath(raw);
       await experimentRole(c, path, "viewer");
       const entries = await tracking.artifacts.list(path);
       return c.json({
@@ -82,6 +99,7 @@ export function mlflowArtifactRoutes(deps: ApiDeps) {
 
   app.put("/artifacts/*", async (c) => {
     try {
+      if (!isExperimentPath(pathOf(c))) throw outsideExperiments(pathOf(c));
       const path = parseArtifactPath(pathOf(c));
       await experimentRole(c, path, "editor");
       // Streamed to disk while hashed: large artifacts never sit in memory whole.

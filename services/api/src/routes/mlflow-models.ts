@@ -68,7 +68,7 @@ export function mlflowModelRoutes(route: Route, tracking: Tracking, access: Acce
         const exp = await tracking.experiments.get(experimentIdOf(raw)).catch(() => null);
         if (exp && (readable === null || readable.includes(exp.projectId))) ids.push(exp.id);
       }
-      const max = maxResultsOf(body.max_results, 50, 1000);
+      const max = maxResultsOf(body.max_results, 50, 50_000);
       const offset = offsetOf(body.page_token);
       const orderBy = (Array.isArray(body.order_by) ? body.order_by : []).map(
         (o: { field_name?: unknown; ascending?: unknown }) => {
@@ -328,7 +328,7 @@ export function mlflowModelRoutes(route: Route, tracking: Tracking, access: Acce
     ["GET"],
   );
   route("/model-versions/search", async (who, body) => {
-    const max = maxResultsOf(body.max_results, 10_000, 200_000);
+    const max = maxResultsOf(body.max_results, 10_000, 200_000, "model-versions");
     const offset = offsetOf(body.page_token);
     const found = await models.versions.search({
       projectIds: await access.readableProjects(who),

@@ -103,7 +103,13 @@ export function mlflowRoutes(deps: ApiDeps) {
     let projectId = who.projectScope ?? tagMap["tandem.projectId"];
     if (!projectId) projectId = await tracking.projects.defaultFor(who.user.id);
     await access.checkRole(who, projectId, "editor", `Project ${projectId} not found`);
-    const exp = await tracking.experiments.create({ projectId, name, userId: who.user.id, tags: tagMap });
+    const exp = await tracking.experiments.create({
+      projectId,
+      name,
+      userId: who.user.id,
+      tags: tagMap,
+      artifactLocation: str(body.artifact_location),
+    });
     return { experiment_id: String(exp.id) };
   });
   route("/experiments/get", async (who, body) => {

@@ -13,6 +13,7 @@ import {
   NotebookKernelState,
   RestartNotebookKernelBody,
   StartNotebookKernelBody,
+  SwitchNotebookKernelBody,
 } from "@tandem/protocol";
 import type { Identity } from "../auth/identity.ts";
 import { type ApiDeps, requireIdentity, router } from "../context.ts";
@@ -39,6 +40,16 @@ const start = createRoute({
   security: secured,
   request: { params: IdParam, ...jsonBody(StartNotebookKernelBody) },
   responses: { 201: json(NotebookKernelState, "Started"), ...errorResponses },
+});
+const switchKernel = createRoute({
+  method: "put",
+  path: "/notebooks/{id}/kernel",
+  tags,
+  summary:
+    "Move the notebook to a kernel of another kernelspec or environment (editor); the old kernel and its state go, the queue stops",
+  security: secured,
+  request: { params: IdParam, ...jsonBody(SwitchNotebookKernelBody) },
+  responses: { 200: json(NotebookKernelState, "Switched"), ...errorResponses },
 });
 const shutdown = createRoute({
   method: "delete",
@@ -131,6 +142,12 @@ export function notebookKernelRoutes({ db, kernels }: ApiDeps & { kernels: Kerne
       const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
       await kernels.notebooks.start(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec);
       return c.json(kernels.notebooks.status(notebook.id), 201);
+    })
+    .openapi(switchKernel, async (c) => {
+      const who = requireIdentity(c);
+      const { notebook } = await requireNotebook(db, who, c.req.valid("param").id, "editor");
+      await kernels.notebooks.switchKernel(notebook.id, owner(who, notebook), c.req.valid("json").kernelspec);
+      return c.json(kernels.notebooks.status(notebook.id), 200);
     })
     .openapi(shutdown, async (c) => {
       const { notebook } = await requireNotebook(db, requireIdentity(c), c.req.valid("param").id, "editor");

@@ -3,6 +3,7 @@ import {
   type JsonObject,
   type JsonValue,
   KERNEL_MAP,
+  metaOf,
   SERVER_ORIGIN,
   setCellMetadata,
   setKernelMetadata,
@@ -54,7 +55,26 @@ export class PublishedState {
   async recordKernel(kernel: Kernel) {
     const info = kernel.kernelInfo?.language_info;
     const languageInfo = info && typeof info === "object" ? (info as JsonObject) : undefined;
-    setKernelMetadata(await this.doc(), kernel.spec, languageInfo);
+    const doc = await this.doc();
+    setKernelMetadata(doc, kernel.spec, languageInfo);
+    // A Tandem environment's kernelspec also names the lock it runs (its identity), for the .ipynb's readers.
+    const env = kernel.spec.metadata.tandem as JsonObject | undefined;
+    const metadata = metaOf(doc).get("metadata");
+    if (metadata instanceof Y.Map)
+      doc.transact(() => {
+        if (env && typeof env === "object")
+          metadata.set("tandem_environment", { id: env.environmentId ?? null, identity: env.identity ?? null });
+        else if (metadata.has("tandem_environment")) metadata.delete("tandem_environment");
+      }, SERVER_ORIGIN);
+  }
+
+  /** The kernelspec name the notebook's metadata records (the kernel that last ran it). */
+  async recordedKernelspec(): Promise<string | undefined> {
+    const metadata = metaOf(await this.doc()).get("metadata");
+    const read = (m: unknown) => (m instanceof Y.Map ? m.get("kernelspec") : (m as JsonObject | undefined)?.kernelspec);
+    const ks = read(metadata);
+    const name = ks instanceof Y.Map ? ks.get("name") : (ks as { name?: unknown } | undefined)?.name;
+    return typeof name === "string" && name ? name : undefined;
   }
 
   /** Shows the kernel's state to every collaborator. */

@@ -3,6 +3,7 @@ import { kernelDead, noKernel } from "../errors.ts";
 import type { Kernel } from "../kernel.ts";
 import type { KernelManager, KernelOwner } from "../manager.ts";
 import type { OutputLimits } from "../outputs.ts";
+import type { CellMagic } from "./magic.ts";
 import { NotebookRunner } from "./runner.ts";
 import { selectCells } from "./select.ts";
 import type { ExecuteRequest, ExecutionListener, ExecutionRecord, OpenDoc, QueuedCell } from "./types.ts";
@@ -17,6 +18,7 @@ export class Executor {
     readonly openDoc: OpenDoc,
     readonly limits: OutputLimits,
     readonly log: Logger,
+    readonly magic?: CellMagic,
   ) {
     manager.hasPendingWork = (kernelId) =>
       [...this.runners.values()].some((r) => r.kernel?.id === kernelId && (r.running || r.queue.length > 0));
@@ -55,6 +57,22 @@ export class Executor {
 
   async startKernel(notebookId: string, owner: KernelOwner, spec?: string): Promise<Kernel> {
     return this.runner(notebookId).ensureKernel(owner, spec);
+  }
+
+  /**
+   * Moves the notebook to a kernel of `spec` (another environment): the running cell and the queue
+   * stop, the old kernel is shut down. Starts one when the notebook has none; a no-op when it already runs `spec`.
+   */
+  async switchKernel(notebookId: string, owner: KernelOwner, spec: string): Promise<Kernel> {
+    const r = this.runner(notebookId);
+    const live = r.liveKernel();
+    if (!live) return r.ensureKernel(owner, spec);
+    if (live.spec.name === spec.toLowerCase()) return live;
+    if (!(await this.manager.hasSpec(spec))) return this.manager.start(spec, owner); // throws no such kernelspec
+    r.failAll("The kernel was switched to another environment");
+    const { kernel, old } = await r.link.replace(owner, spec);
+    if (old && old !== kernel) await this.manager.shutdown(old.id);
+    return kernel;
   }
 
   /** Queues cells; starts the notebook's kernel when it has none. Returns each queued cell with its outcome. */

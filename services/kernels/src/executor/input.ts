@@ -1,3 +1,4 @@
+import type { InputRequest } from "@tandem/notebook";
 import { KernelError } from "../errors.ts";
 import type { Kernel } from "../kernel.ts";
 import { RawMessage } from "../wire.ts";
@@ -16,7 +17,7 @@ export function publishInputRequest(state: PublishedState, r: RunningCell, msg: 
         password: Boolean(c.password),
         clientId: r.job.clientId ?? null,
         userId: r.job.user.id,
-      },
+      } satisfies InputRequest,
     })
     .catch(() => {});
 }

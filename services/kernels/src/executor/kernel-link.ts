@@ -34,7 +34,10 @@ export class KernelLink {
     this.starting ??= (async () => {
       await this.state.publish({ state: "starting", reason: undefined, id: undefined });
       try {
-        const kernel = await this.manager.start(spec, owner);
+        // Unnamed: the kernelspec the notebook records (its environment), so everyone gets the same one.
+        const recorded = spec ? undefined : await this.state.recordedKernelspec();
+        const name = spec ?? (recorded && (await this.manager.hasSpec(recorded)) ? recorded : undefined);
+        const kernel = await this.manager.start(name, owner);
         this.attach(kernel);
         return kernel;
       } catch (err) {
@@ -43,6 +46,23 @@ export class KernelLink {
       }
     })().finally(() => (this.starting = undefined));
     return this.starting;
+  }
+
+  /**
+   * Moves the notebook to a new kernel of `spec` (another environment); the old one is no longer
+   * listened to and is returned for the caller to shut down. On failure the old one stays.
+   */
+  async replace(owner: KernelOwner, spec: string): Promise<{ kernel: Kernel; old?: Kernel }> {
+    const old = this.live();
+    await this.state.publish({ state: "starting", reason: undefined });
+    try {
+      const kernel = await this.manager.start(spec, owner);
+      this.attach(kernel);
+      return { kernel, old };
+    } catch (err) {
+      await this.state.publish({ state: old?.state ?? "dead" }).catch(() => {});
+      throw err;
+    }
   }
 
   private attach(kernel: Kernel) {

@@ -9,6 +9,7 @@ import { answerInput, publishInputRequest } from "./input.ts";
 import { applyIopub } from "./iopub.ts";
 import { Job } from "./job.ts";
 import { KernelLink } from "./kernel-link.ts";
+import type { CellMagic } from "./magic.ts";
 import { RunningCell } from "./running-cell.ts";
 import type { CellOutcome, ExecutionRecord, OpenDoc } from "./types.ts";
 
@@ -19,6 +20,8 @@ export interface RunnerContext {
   limits: OutputLimits;
   log: Logger;
   recordExecution(record: ExecutionRecord): void;
+  /** Takes some cells before the kernel sees them (`%pip install`). */
+  magic?: CellMagic;
 }
 
 /** One notebook's queue of cell runs on its kernel, one cell at a time. */
@@ -125,8 +128,21 @@ export class NotebookRunner {
   /** Runs one cell; undefined when it is not a code cell. */
   private async run(kernel: Kernel, job: Job): Promise<CellOutcome | undefined> {
     // The source as it is now, not when the run was asked for.
-    const code = await this.state.beginCell(job.cellId);
+    let code = await this.state.beginCell(job.cellId);
     if (code === undefined) return undefined;
+    const startedAt = new Date();
+    const writer = new OutputWriter(() => this.state.current, job.cellId, this.x.limits, this.displays);
+    if (this.x.magic?.claims(code)) {
+      const m = await this.runMagic(kernel, job, code, writer);
+      if ("failure" in m) {
+        const { ename, evalue } = m.failure;
+        writer.add({ output_type: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] });
+        return this.finish(m.kernel, job, startedAt, writer, "error", m.failure);
+      }
+      kernel = m.kernel;
+      if (m.rest === null) return this.finish(kernel, job, startedAt, writer, "ok");
+      code = m.rest;
+    }
     const msg = kernel.message("execute_request", {
       code,
       silent: false,
@@ -135,8 +151,6 @@ export class NotebookRunner {
       allow_stdin: job.allowStdin,
       stop_on_error: true,
     });
-    const startedAt = new Date();
-    const writer = new OutputWriter(() => this.state.current, job.cellId, this.x.limits, this.displays);
     const running = new RunningCell(job, msg.header.msg_id, writer);
     this.running = running;
     kernel.send("shell", msg).catch((err) => running.finish(`Could not reach the kernel: ${err.message}`));
@@ -144,8 +158,63 @@ export class NotebookRunner {
     this.running = undefined;
     if (running.input) await this.state.publish({ input_request: undefined }).catch(() => {});
     if (failure) writer.add({ output_type: "error", ename: "KernelError", evalue: failure, traceback: [failure] });
+    const status = failure ? "error" : running.status === "aborted" ? "aborted" : (running.status ?? "ok");
+    const error = running.error ?? (failure ? { ename: "KernelError", evalue: failure } : undefined);
+    return this.finish(
+      kernel,
+      job,
+      startedAt,
+      writer,
+      status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
+      error,
+    );
+  }
+
+  /**
+   * Gives a claimed cell to the magic hook (`%pip install`): the kernel to go on with (a new one when
+   * the notebook moved to another environment) and the code left for it (null: nothing), or why it failed.
+   */
+  private async runMagic(
+    kernel: Kernel,
+    job: Job,
+    code: string,
+    writer: OutputWriter,
+  ): Promise<{ kernel: Kernel; rest: string | null } | { kernel: Kernel; failure: { ename: string; evalue: string } }> {
+    try {
+      const m = await this.x.magic!.run({
+        notebookId: this.notebookId,
+        code,
+        kernelspec: { name: kernel.spec.name, metadata: kernel.spec.metadata },
+        userId: job.user.id,
+        write: (text) => writer.stream("stdout", text),
+      });
+      if (m.kind === "pass") return { kernel, rest: code };
+      if (m.kind === "error") return { kernel, failure: { ename: m.ename, evalue: m.evalue } };
+      let next = kernel;
+      if (m.switchTo) {
+        const owner = { ...this.x.manager.ownerOf(kernel.id), notebookId: this.notebookId, user: job.user };
+        const moved = await this.link.replace(owner, m.switchTo);
+        next = moved.kernel;
+        if (moved.old && moved.old !== next) await this.x.manager.shutdown(moved.old.id);
+      }
+      if (m.message) writer.stream("stdout", m.message);
+      return { kernel: next, rest: m.rest.trim() ? m.rest : null };
+    } catch (err) {
+      this.x.log.warn({ err, notebookId: this.notebookId }, "a cell magic failed");
+      return { kernel: this.liveKernel() ?? kernel, failure: { ename: "KernelError", evalue: (err as Error).message } };
+    }
+  }
+
+  /** Ends a cell's run: outputs flushed, the run recorded, its cell idle with where it ran. */
+  private finish(
+    kernel: Kernel,
+    job: Job,
+    startedAt: Date,
+    writer: OutputWriter,
+    status: ExecutionRecord["status"],
+    error?: { ename: string; evalue: string },
+  ): CellOutcome {
     writer.close();
-    const status = failure ? "error" : (running.status ?? "ok");
     const executionCount = this.state.countOf(job.cellId);
     const record: ExecutionRecord = {
       notebookId: this.notebookId,
@@ -154,17 +223,16 @@ export class NotebookRunner {
       kernelspec: kernel.spec.name,
       userId: job.user.id,
       executionCount,
-      status: status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
+      status,
       startedAt,
       finishedAt: new Date(),
       launch: kernel.launchRecord,
     };
     this.x.recordExecution(record);
     this.state.finishCell(record);
-    if (record.status === "ok") return { status: "ok", executionCount };
-    if (record.status === "aborted") return { status: "cancelled", reason: "The kernel aborted the cell" };
-    const error = running.error ?? (failure ? { ename: "KernelError", evalue: failure } : { ename: "", evalue: "" });
-    return { status: "error", ...error, executionCount };
+    if (status === "ok") return { status: "ok", executionCount };
+    if (status === "aborted") return { status: "cancelled", reason: "The kernel aborted the cell" };
+    return { status: "error", ...(error ?? { ename: "", evalue: "" }), executionCount };
   }
 
   private onMessage(channel: Channel, msg: RawMessage) {

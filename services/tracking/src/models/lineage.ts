@@ -2,7 +2,7 @@ import { type Db, schema } from "@tandem/db";
 import { and, eq, or, sql } from "drizzle-orm";
 import type { ArtifactStore } from "../artifacts.ts";
 import { runInputsOf } from "../logging.ts";
-import { getRun } from "../runs.ts";
+import { getRun } from "../mlflow-run-search.ts";
 import { getLoggedModel, type LoggedModel, modelArtifactDir } from "./logged-models.ts";
 import type { ModelVersion } from "./versions.ts";
 

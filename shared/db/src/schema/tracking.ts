@@ -30,6 +30,8 @@ export const experiments = pgTable(
     /** "active" or "deleted" (MLflow's lifecycle stage). */
     lifecycleStage: text("lifecycle_stage").notNull().default("active"),
     tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+    /** The client's `artifact_location`, read back as given; null: `mlflow-artifacts:/<id>` (migration 0010). */
+    artifactLocation: text("artifact_location"),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     creationTime: ms("creation_time").notNull(),
     lastUpdateTime: ms("last_update_time").notNull(),
