@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   createProject,
   createUser,
+  HttpClient,
   pythonKernelspecs,
   startTestServer,
   type TestServer,
@@ -10,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { addCodeCell, cellSources, connect, sourceOf, until } from "./collab-clients.ts";
+import { kernelChannel } from "./kernel-channel.ts";
 
 let server: TestServer;
 let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
@@ -266,5 +268,32 @@ describe("kernel tokens expire without renewal (item 5)", () => {
     expect((await server.http.as({ token: tokenB }).get(`/api/projects/${projectId}`)).status).toBe(200);
     await owner.client.delete(`/api/notebooks/${first}/kernel`);
     await owner.client.delete(`/api/notebooks/${second}/kernel`);
+  });
+});
+
+describe("revocation on one server reaches another sharing the database", () => {
+  it("deleting a token through server A closes its sockets open on server B (4401)", async () => {
+    const other = await startTestServer({ env: specs.env, database: server.database, clock: () => now });
+    try {
+      // (By now the clock is past the editor's sign-in session: their unscoped token makes the new one.)
+      const extra = await editor.client.post("/api/tokens", { name: "second server" });
+      expect(extra.status).toBe(201);
+      const token = extra.body.token as string;
+      const onB = new HttpClient(other.url, { token });
+      const nb = (await onB.post(`/api/projects/${projectId}/notebooks`, { name: "on b" })).body.id;
+      const client = connect(other.url, nb, { token });
+      await client.synced();
+      const started = await onB.post("/api/kernels", { name: "python3" });
+      expect(started.status).toBe(201);
+      const kernel = await kernelChannel(other.url, started.body.id, token);
+      expect(await kernel.run("print('b ok')")).toBe("b ok\n");
+      // Revoked through A: B hears of it from the database's NOTIFY and closes what it holds.
+      expect((await editor.client.delete(`/api/tokens/${extra.body.id}`)).status).toBe(204);
+      expect(await kernel.closed).toBe(4401);
+      await until(() => client.closes.includes(4401), "B's collab socket to close with 4401");
+      client.destroy();
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-export { type AccessEvent, type AccessEvents, createAccessEvents } from "./access-events.ts";
+export { type AccessEvent, type AccessEvents, type AccessTransport, createAccessEvents } from "./access-events.ts";
 export { createApi } from "./app.ts";
 export {
   type Credentials,

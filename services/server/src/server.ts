@@ -178,7 +178,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
 
   // Revocations and role changes, announced by the API and followed by open WebSockets.
-  const accessEvents = createAccessEvents();
+  // Sent to every server sharing the database too, so their open sockets follow (Postgres NOTIFY).
+  const channel = database.channel;
+  const accessEvents = await createAccessEvents(
+    channel && {
+      publish: (payload) => channel.publish("tandem_access", payload),
+      subscribe: (onMessage) => channel.subscribe("tandem_access", onMessage),
+    },
+    log,
+  );
   const app = createApi({
     db: database.db,
     log,
@@ -260,6 +268,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         live.close();
+        await accessEvents.close();
         clearInterval(renewal);
         // Runs going here go back to the queue before their kernels stop.
         await scheduler.close();

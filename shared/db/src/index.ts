@@ -1,3 +1,10 @@
-export { type Database, type DatabaseOptions, type Db, openDatabase, type Schema } from "./client.ts";
+export {
+  type Database,
+  type DatabaseChannel,
+  type DatabaseOptions,
+  type Db,
+  openDatabase,
+  type Schema,
+} from "./client.ts";
 export { runMigrations } from "./migrate.ts";
 export * as schema from "./schema/index.ts";
