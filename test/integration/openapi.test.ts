@@ -48,12 +48,23 @@ describe("the API describes itself", () => {
       "POST /projects/{id}/jobs",
       "PATCH /jobs/{id}",
       "GET /cron/preview",
+      "GET /projects/{id}/deployments",
+      "POST /projects/{id}/deployments",
+      "GET /deployments/{id}",
+      "PATCH /deployments/{id}",
+      "DELETE /deployments/{id}",
+      "POST /deployments/{id}/rollback",
+      "POST /deployments/{id}/stop",
+      "POST /deployments/{id}/start",
+      "GET /deployments/{id}/history",
+      "GET /deployments/{id}/logs",
     ]) {
       expect(ops).toContain(op);
     }
     expect(res.body.servers).toEqual([{ url: "/api" }]);
     expect(res.body.components.schemas.Project).toBeDefined();
     expect(res.body.components.schemas.Error).toBeDefined();
+    expect(res.body.components.schemas.CreateDeployment).toBeDefined();
   });
 
   it("serves a browsable API reference that works offline", async () => {

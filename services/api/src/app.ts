@@ -10,6 +10,7 @@ import { forbidden, unauthenticated } from "./errors.ts";
 import { jsonDepthLimit } from "./json-depth.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
+import { deploymentProxy, deploymentRoutes } from "./routes/deployments.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { environmentRoutes } from "./routes/environments.ts";
 import { experimentRoutes } from "./routes/experiments.ts";
@@ -101,6 +102,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     modelRoutes(deps),
     runModelRoutes(deps),
     jobRoutes(deps),
+    deploymentRoutes(deps),
   ]) {
     api.route("/", routes);
   }
@@ -134,6 +136,9 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   );
   app.route("/api/2.0/mlflow-artifacts", mlflowArtifactRoutes(deps));
   app.route("/api", api);
+  // The scoring endpoints: their own token check and MLflow's error shape.
+  app.use("/deployments/*", bodyLimit({ maxSize: config.maxBodyBytes }));
+  app.route("/deployments", deploymentProxy(deps));
   app.route("/api", docsRoutes());
   app.route("/", loginLinkRoutes(deps));
 

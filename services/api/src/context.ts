@@ -5,6 +5,7 @@ import type { EnvironmentService } from "@tandem/envs";
 import type { Kernels } from "@tandem/kernels";
 import { ErrorCode } from "@tandem/protocol";
 import type { Scheduler } from "@tandem/scheduler";
+import type { Serving } from "@tandem/serving";
 import type { Tracking } from "@tandem/tracking";
 import type { Context } from "hono";
 import type { Logger } from "pino";
@@ -39,6 +40,8 @@ export interface ApiDeps {
   tracking: Tracking;
   /** Headless and scheduled runs, job definitions. */
   scheduler: Scheduler;
+  /** Deployments of registered models and their scoring proxy. */
+  serving: Serving;
   /** Where revocations and role changes are announced, for open WebSockets to follow. */
   accessEvents: AccessEvents;
   /** What time it is, for expiries (tests inject a clock to reach one without waiting). */

@@ -5,6 +5,7 @@ import { InvalidNotebookError } from "@tandem/notebook";
 import { AccessError, type AccessErrorCode } from "@tandem/projects";
 import { ErrorCode } from "@tandem/protocol";
 import { SchedulerError, type SchedulerErrorCode } from "@tandem/scheduler";
+import { ServingError, type ServingErrorCode } from "@tandem/serving";
 import { MlflowCode, TrackingError } from "@tandem/tracking";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -60,6 +61,16 @@ const ENVIRONMENT: Record<EnvErrorCode, Row> = {
   uv_unavailable: [500, "uv_unavailable"],
 };
 
+const SERVING: Record<ServingErrorCode, Row> = {
+  not_found: [404, ErrorCode.notFound],
+  invalid: [400, ErrorCode.badRequest],
+  conflict: [409, ErrorCode.conflict],
+  build_failed: [500, "build_failed"],
+  model_unavailable: [400, "model_unavailable"],
+  no_ready_replica: [503, "unavailable"],
+  timeout: [504, "timeout"],
+};
+
 const TRACKING: Record<MlflowCode, Row> = {
   RESOURCE_DOES_NOT_EXIST: [404, ErrorCode.notFound],
   ENDPOINT_NOT_FOUND: [404, ErrorCode.notFound],
@@ -87,6 +98,7 @@ export function toApiError(err: unknown): ApiError | null {
   if (err instanceof CollabError) return row(COLLAB[err.code], err.message);
   if (err instanceof EnvError) return row(ENVIRONMENT[err.code], err.message);
   if (err instanceof TrackingError) return row(TRACKING[err.code], err.message);
+  if (err instanceof ServingError) return row(SERVING[err.code], err.message);
   if (err instanceof InvalidNotebookError) return new ApiError(400, ErrorCode.validation, err.message);
   if (err instanceof ZodError) return new ApiError(400, ErrorCode.validation, validationMessage(err));
   if (err instanceof HTTPException) {

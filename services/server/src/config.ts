@@ -34,6 +34,12 @@ const EnvSchema = z.object({
   TANDEM_ENVS_DIR: z.string().min(1).optional(),
   TANDEM_UV_CACHE_DIR: z.string().min(1).optional(),
   TANDEM_DEFAULT_ENV: bool.default(true),
+  TANDEM_DEFAULT_ENV_REQUIREMENTS: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((s) => !/(^|[\s,])-/.test(s), "requirements only (no options such as --index-url)")
+    .optional(),
   TANDEM_GPU_INVENTORY_FILE: z.string().min(1).optional(),
   TANDEM_ENV_BUILDS: int(1, 16).default(1),
   TANDEM_COLLAB_MAX_MESSAGE_BYTES: int(1, 2 ** 40).default(32 * 1024 * 1024),
@@ -79,6 +85,8 @@ export interface Config {
   uvCacheDir?: string;
   /** Build a default Python 3 environment with ipykernel at first start when no usable kernelspec exists. */
   defaultEnv: boolean;
+  /** The first-start environment's requirements (default: the data-science stack). */
+  defaultEnvRequirements?: string[];
   /** A recorded `nvidia-smi --query-gpu=... --format=csv` output to use as the GPU inventory. */
   gpuInventoryFile?: string;
   /** Environment builds that run at once. */
@@ -150,6 +158,8 @@ export function loadConfig(
     envsDir: e.TANDEM_ENVS_DIR && resolve(e.TANDEM_ENVS_DIR),
     uvCacheDir: e.TANDEM_UV_CACHE_DIR && resolve(e.TANDEM_UV_CACHE_DIR),
     defaultEnv: e.TANDEM_DEFAULT_ENV,
+    // Space- or comma-separated, as on a command line: "numpy pandas polars ipykernel".
+    defaultEnvRequirements: e.TANDEM_DEFAULT_ENV_REQUIREMENTS?.split(/[\s,]+/).filter(Boolean),
     gpuInventoryFile: e.TANDEM_GPU_INVENTORY_FILE,
     envBuilds: e.TANDEM_ENV_BUILDS,
     collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,

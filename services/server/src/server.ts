@@ -9,8 +9,10 @@ import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment, PipMagic } from "@tandem/envs";
 import { createKernels, type Kernels, probeSandbox } from "@tandem/kernels";
+import { LocalLauncher } from "@tandem/launcher";
 import type { Environment } from "@tandem/protocol";
 import { createScheduler, type Scheduler } from "@tandem/scheduler";
+import { createServing, type Serving } from "@tandem/serving";
 import { createTracking, type Tracking } from "@tandem/tracking";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
@@ -42,6 +44,8 @@ export interface TandemServer {
   kernels: Kernels;
   /** Job definitions, the run queue and this process's worker. */
   scheduler: Scheduler;
+  /** Deployments of registered models. */
+  serving: Serving;
   close(): Promise<void>;
 }
 
@@ -123,6 +127,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   const tracking = createTracking({ db: database.db, artifactsDir: join(filesDir, "artifacts"), log });
 
+  // Kernels and deployment replicas start through one launcher (child processes of this server).
+  const launcher = new LocalLauncher();
   const kernelsLog = log.child({ service: "kernels" });
   // Filled in once the server listens (the port may be picked then).
   let apiUrl = config.publicUrl?.replace(/\/$/, "");
@@ -142,6 +148,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         runOf: (documentId) => scheduler.trackingOf(documentId),
       }),
     ],
+    launcher,
     defaultKernelspec: config.defaultKernelspec,
     openDoc: (notebookId) => collab.open(notebookId),
     get apiUrl() {
@@ -177,6 +184,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     timings: { leaseMs: config.runLeaseMs, pollMs: config.schedulerPollMs },
   });
 
+  // Filled in once the server listens, like apiUrl.
+  let publicUrl = config.publicUrl?.replace(/\/$/, "") ?? "";
+  const serving = createServing({
+    db: database.db,
+    tracking,
+    envs,
+    launcher,
+    log: log.child({ service: "serving" }),
+    dataDir: join(filesDir, "serving"),
+    publicUrl: () => publicUrl,
+  });
+
   // Revocations and role changes, announced by the API and followed by open WebSockets.
   // Sent to every server sharing the database too, so their open sockets follow (Postgres NOTIFY).
   const channel = database.channel;
@@ -195,6 +214,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     kernels,
     tracking,
     scheduler,
+    serving,
     accessEvents,
     clock,
     config: {
@@ -235,13 +255,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
   apiUrl ??= `${url}/api`;
   log.info({ url, database: database.kind }, "listening");
+  publicUrl = url;
   // Runs start once kernels can be told the server's address.
   scheduler.start();
+  // Deployments that were serving before a restart come back.
+  void serving.start().catch((err) => log.error({ err }, "restoring deployments failed"));
 
   // Built in the background, progress in the log: the server answers while it builds.
   const defaultEnvironment = config.defaultEnv
     ? ensureDefaultEnvironment(envs, {
         log: log.child({ area: "envs" }),
+        requirements: config.defaultEnvRequirements,
         hasUsableKernelspec: () => kernels.kernelspecs.anyRunnable(),
       }).catch((err) => {
         log.error({ err }, "default environment failed");
@@ -264,6 +288,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     collab,
     kernels,
     scheduler,
+    serving,
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -272,6 +297,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         clearInterval(renewal);
         // Runs going here go back to the queue before their kernels stop.
         await scheduler.close();
+        await serving.close();
         // Kernels first: their last outputs land in the rooms before those flush.
         await kernels.close();
         // Rooms flush their logs before the database goes away.

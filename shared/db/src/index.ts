@@ -8,3 +8,4 @@ export {
 } from "./client.ts";
 export { runMigrations } from "./migrate.ts";
 export * as schema from "./schema/index.ts";
+export type { ServedVersion } from "./schema/serving.ts";

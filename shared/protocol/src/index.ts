@@ -1,6 +1,7 @@
 export * from "./auth.ts";
 export * from "./collab.ts";
 export * from "./common.ts";
+export * from "./deployments.ts";
 export * from "./environments.ts";
 export * from "./errors.ts";
 export * from "./kernels.ts";

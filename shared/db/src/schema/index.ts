@@ -5,4 +5,5 @@ export * from "./core.ts";
 export * from "./envs.ts";
 export * from "./models.ts";
 export * from "./scheduler.ts";
+export * from "./serving.ts";
 export * from "./tracking.ts";
