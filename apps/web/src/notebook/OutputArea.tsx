@@ -18,6 +18,7 @@ import {
 } from "../lib/outputs.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
 import { SandboxedOutput } from "./SandboxedOutput.tsx";
+import { WidgetView } from "./WidgetView.tsx";
 
 /** Text with ANSI colours, carriage returns applied (progress bars), as styled spans. */
 export function AnsiText(props: { text: string; class?: string }) {
@@ -43,14 +44,24 @@ function Html(props: { html: string; class: string }) {
   return <div class={props.class} innerHTML={props.html} />;
 }
 
-function DataOutputView(props: { output: DataOutput }) {
+const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
+
+function DataOutputView(props: { output: DataOutput; doc?: Y.Doc }) {
   const frame = createMemo(() => frameFor(props.output.data));
+  const widget = () => (props.output.data[WIDGET_MIME] as { model_id?: unknown } | undefined)?.model_id;
   const mime = () => pickMime(props.output.data);
   const payload = () => props.output.data[mime() ?? ""];
   return (
     <Switch
       fallback={<p class="muted small">[output of type {Object.keys(props.output.data).join(", ")} cannot be shown]</p>}
     >
+      <Match when={props.doc && typeof widget() === "string"}>
+        <WidgetView
+          doc={props.doc!}
+          modelId={widget() as string}
+          fallback={<AnsiText text={joinText(props.output.data["text/plain"])} />}
+        />
+      </Match>
       <Match when={frame()}>{(f) => <SandboxedOutput kind={f().kind} payload={props.output.data[f().mime]} />}</Match>
       <Match when={mime() === "text/html"}>
         <Html class="output-html" html={sanitizeHtml(joinText(payload()))} />
@@ -80,7 +91,7 @@ function DataOutputView(props: { output: DataOutput }) {
   );
 }
 
-export function OutputView(props: { output: Output }) {
+export function OutputView(props: { output: Output; doc?: Y.Doc }) {
   return (
     <Switch>
       <Match when={props.output.output_type === "stream" && props.output}>
@@ -95,7 +106,7 @@ export function OutputView(props: { output: Output }) {
         {(o) => <ErrorView output={o() as ErrorOutput} />}
       </Match>
       <Match when={"data" in props.output && props.output}>
-        {(o) => <DataOutputView output={o() as DataOutput} />}
+        {(o) => <DataOutputView output={o() as DataOutput} doc={props.doc} />}
       </Match>
     </Switch>
   );
@@ -170,7 +181,7 @@ export function OutputArea(props: { outputs: Y.Array<any>; executionCount: numbe
               {shown().hidden} earlier {shown().hidden === 1 ? "line" : "lines"} hidden — show all
             </button>
           </Show>
-          <For each={shown().outputs}>{(o) => <OutputView output={o} />}</For>
+          <For each={shown().outputs}>{(o) => <OutputView output={o} doc={props.outputs.doc ?? undefined} />}</For>
         </section>
       </div>
       <Show when={long()}>

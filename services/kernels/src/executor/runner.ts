@@ -12,6 +12,7 @@ import type { CellMagic } from "./magic.ts";
 import { QueuedCell } from "./queued-cell.ts";
 import { RunningCell } from "./running-cell.ts";
 import type { CellOutcome, ExecutionRecord, OpenDoc } from "./types.ts";
+import { WidgetBridge } from "./widgets.ts";
 
 /** What a runner needs from the executor that holds it. */
 export interface RunnerContext {
@@ -31,6 +32,7 @@ export class NotebookRunner {
   readonly state: PublishedState;
   readonly link: KernelLink;
   private readonly displays: DisplayIndex = new Map();
+  private readonly widgets: WidgetBridge;
   private loop?: Promise<void>;
 
   constructor(
@@ -42,6 +44,7 @@ export class NotebookRunner {
       message: (channel, msg) => this.onMessage(channel, msg),
       died: (reason) => this.failAll(`The kernel died. ${reason}\nRestart the kernel to run cells again.`),
     });
+    this.widgets = new WidgetBridge(this.state, () => this.liveKernel());
   }
 
   get kernel(): Kernel | undefined {
@@ -236,6 +239,13 @@ export class NotebookRunner {
   }
 
   private onMessage(channel: Channel, msg: RawMessage) {
+    // Widget comms go to the document whichever request they answer (a cell, or a collaborator's change).
+    if (
+      channel === "iopub" &&
+      msg.msgType.startsWith("comm_") &&
+      this.widgets.handle(msg.msgType, msg.message().content)
+    )
+      return;
     const r = this.running;
     if (!r || msg.parentId !== r.msgId) return;
     if (channel === "stdin" && msg.msgType === "input_request") return publishInputRequest(this.state, r, msg);
