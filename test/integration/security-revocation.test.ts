@@ -272,7 +272,7 @@ describe("kernel tokens expire without renewal (item 5)", () => {
 });
 
 describe("revocation on one server reaches another sharing the database", () => {
-  it("deleting a token through server A closes its sockets open on server B (4401)", async () => {
+  it("deleting a token or a share link through server A closes their sockets open on server B", async () => {
     const other = await startTestServer({ env: specs.env, database: server.database, clock: () => now });
     try {
       // (By now the clock is past the editor's sign-in session: their unscoped token makes the new one.)
@@ -292,6 +292,15 @@ describe("revocation on one server reaches another sharing the database", () => 
       expect(await kernel.closed).toBe(4401);
       await until(() => client.closes.includes(4401), "B's collab socket to close with 4401");
       client.destroy();
+
+      // A share link revoked through A closes its guest's socket on B (4403).
+      const link = await owner.client.post(`/api/notebooks/${nb}/share-links`, {});
+      expect(link.status).toBe(201);
+      const guest = connect(other.url, nb, { share: link.body.token });
+      await guest.synced();
+      expect((await owner.client.delete(`/api/notebooks/${nb}/share-links/${link.body.id}`)).status).toBe(204);
+      await until(() => guest.closes.includes(4403), "B's guest socket to close with 4403");
+      guest.destroy();
     } finally {
       await other.close();
     }
