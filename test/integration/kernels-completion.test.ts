@@ -3,32 +3,29 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  repoRoot,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
+import { repoRoot, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let viewer: TestUser;
 let projectId: string;
 let nb: string;
 let gate: string;
 
+usePreamble(
+  { kernels: true, users: ["owner", "viewer"], project: { members: { viewer: "viewer" } } },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner, viewer },
+    } = p);
+  },
+  120_000,
+);
 beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: specs.env });
-  owner = await createUser(server.http, "owner");
-  viewer = await createUser(server.http, "viewer");
-  projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }]);
   nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "assist" })).body.id;
   gate = await mkdtemp(join(tmpdir(), "tandem-gate-"));
   const writer = connect(server.url, nb, { token: owner.token });
@@ -51,8 +48,6 @@ beforeAll(async () => {
   writer.destroy();
 }, 120_000);
 afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
   if (gate) await rm(gate, { recursive: true, force: true });
 });
 

@@ -1,30 +1,28 @@
 import { randomUUID } from "node:crypto";
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { addCodeCell, cellSources, connect, sourceOf, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let editor: TestUser;
 let projectId: string;
 let notebookId: string;
 let kernelId: string;
 
+usePreamble(
+  { kernels: true, users: ["owner", "editor"], project: { members: { editor: "editor" } } },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner, editor },
+    } = p);
+  },
+  120_000,
+);
 beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: specs.env });
-  owner = await createUser(server.http, "owner");
-  editor = await createUser(server.http, "editor");
-  projectId = await createProject(owner.client, [{ user: editor, role: "editor" }]);
   notebookId = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "nb" })).body.id;
   const seed = connect(server.url, notebookId, { token: owner.token });
   await seed.synced();
@@ -35,10 +33,6 @@ beforeAll(async () => {
   expect(started.status).toBe(201);
   kernelId = started.body.kernel.id;
 }, 120_000);
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
 
 async function exportSources(): Promise<string[]> {
   const res = await owner.client.get(`/api/notebooks/${notebookId}/ipynb`);
