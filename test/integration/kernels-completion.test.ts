@@ -1,33 +1,38 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { repoRoot, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import {
+  createProject,
+  createUser,
+  pythonKernelspecs,
+  repoRoot,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
+let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let viewer: TestUser;
 let projectId: string;
 let nb: string;
 let gate: string;
 
-usePreamble(
-  { kernels: true, users: ["owner", "viewer"], project: { members: { viewer: "viewer" } } },
-  (p) => {
-    ({
-      server,
-      projectId,
-      users: { owner, viewer },
-    } = p);
-  },
-  120_000,
-);
 beforeAll(async () => {
-  nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "assist" })).body.id;
+  specs = await pythonKernelspecs();
   gate = await mkdtemp(join(tmpdir(), "tandem-gate-"));
+  // The sandboxed kernel (nobody, under a root server) watches for the test's file in this dir.
+  await chmod(gate, 0o755);
+  server = await startTestServer({ env: { ...specs.env, TANDEM_KERNEL_READ_PATHS: gate } });
+  owner = await createUser(server.http, "owner");
+  viewer = await createUser(server.http, "viewer");
+  projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }]);
+  nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "assist" })).body.id;
   const writer = connect(server.url, nb, { token: owner.token });
   await writer.synced();
   addCodeCell(writer.doc, "imports", "import os, json");
@@ -46,8 +51,17 @@ beforeAll(async () => {
     60_000,
   );
   writer.destroy();
+  // A new project's kernel home has no jedi cache yet: its first completion on a builtin type parses
+  // the builtins' stubs (seconds), the later ones are quick. Paid here, not inside a test's timeout.
+  await until(
+    async () => ((await complete("''.up", 5)).body.matches ?? []).includes("upper"),
+    "jedi's first parse of the builtins",
+    60_000,
+  );
 }, 120_000);
 afterAll(async () => {
+  await server?.close();
+  await specs?.remove();
   if (gate) await rm(gate, { recursive: true, force: true });
 });
 
