@@ -53,6 +53,10 @@ const EnvSchema = z.object({
   TANDEM_OUTPUT_COUNT_LIMIT: int(1, 1_000_000).default(500),
   TANDEM_OUTPUT_BYTES_LIMIT: int(1024, 2 ** 40).default(10 * 1024 * 1024),
   TANDEM_KERNEL_USER: z.string().min(1).optional(),
+  TANDEM_KERNEL_ISOLATION: z.enum(["sandbox", "none"], { error: "must be sandbox or none" }).default("sandbox"),
+  TANDEM_BWRAP: z.string().min(1).default("bwrap"),
+  TANDEM_KERNEL_READ_PATHS: z.string().optional(),
+  TANDEM_KERNEL_WRITE_PATHS: z.string().optional(),
   TANDEM_SCHEDULER_WORKERS: int(0, 256).default(2),
   TANDEM_RUN_LEASE_MS: int(200, 3_600_000).default(30_000),
   TANDEM_SCHEDULER_POLL_MS: int(10, 60_000).default(1000),
@@ -108,6 +112,14 @@ export interface Config {
   outputBytesLimit: number;
   /** Run kernels as this OS user (the server must be allowed to switch to it). */
   kernelUser?: string;
+  /** sandbox: kernels in bubblewrap (own PID, mount, IPC, UTS namespaces); none: as the server's processes. */
+  kernelIsolation: "sandbox" | "none";
+  /** The bubblewrap program. */
+  bwrap: string;
+  /** Host paths sandboxed kernels may also read. */
+  kernelReadPaths: string[];
+  /** Host paths sandboxed kernels may also write. */
+  kernelWritePaths: string[];
   /** Runs this process executes at once (0: it schedules and serves, other processes run). */
   schedulerWorkers: number;
   /** How long a run stays a worker's without a heartbeat (a dead worker's runs wait this long). */
@@ -164,6 +176,16 @@ export function loadConfig(
     outputCountLimit: e.TANDEM_OUTPUT_COUNT_LIMIT,
     outputBytesLimit: e.TANDEM_OUTPUT_BYTES_LIMIT,
     kernelUser: e.TANDEM_KERNEL_USER,
+    kernelIsolation: e.TANDEM_KERNEL_ISOLATION,
+    bwrap: e.TANDEM_BWRAP,
+    kernelReadPaths: (e.TANDEM_KERNEL_READ_PATHS ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((p) => resolve(p)),
+    kernelWritePaths: (e.TANDEM_KERNEL_WRITE_PATHS ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((p) => resolve(p)),
     schedulerWorkers: e.TANDEM_SCHEDULER_WORKERS,
     runLeaseMs: e.TANDEM_RUN_LEASE_MS,
     schedulerPollMs: e.TANDEM_SCHEDULER_POLL_MS,
