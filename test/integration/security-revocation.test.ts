@@ -1,20 +1,20 @@
 import { randomUUID } from "node:crypto";
 import {
-  createProject,
   createUser,
   HttpClient,
-  pythonKernelspecs,
+  type Kernelspecs,
   startTestServer,
   type TestServer,
   type TestUser,
+  usePreamble,
 } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { addCodeCell, cellSources, connect, sourceOf, until } from "./collab-clients.ts";
 import { kernelChannel } from "./kernel-channel.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
+let specs: Kernelspecs;
 let owner: TestUser;
 let editor: TestUser;
 let projectId: string;
@@ -25,12 +25,19 @@ let kernelId: string;
 let now = new Date();
 const MINUTE = 60_000;
 
+usePreamble(
+  { kernels: true, clock: () => now, users: ["owner", "editor"], project: { members: { editor: "editor" } } },
+  (p) => {
+    ({
+      server,
+      specs,
+      projectId,
+      users: { owner, editor },
+    } = p);
+  },
+  120_000,
+);
 beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: specs.env, clock: () => now });
-  owner = await createUser(server.http, "owner");
-  editor = await createUser(server.http, "editor");
-  projectId = await createProject(owner.client, [{ user: editor, role: "editor" }]);
   notebookId = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "nb" })).body.id;
   const seed = connect(server.url, notebookId, { token: owner.token });
   await seed.synced();
@@ -41,10 +48,6 @@ beforeAll(async () => {
   expect(started.status).toBe(201);
   kernelId = started.body.kernel.id;
 }, 120_000);
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
 
 async function exportSources(): Promise<string[]> {
   const res = await owner.client.get(`/api/notebooks/${notebookId}/ipynb`);
@@ -272,7 +275,7 @@ describe("kernel tokens expire without renewal (item 5)", () => {
 });
 
 describe("revocation on one server reaches another sharing the database", () => {
-  it("deleting a token through server A closes its sockets open on server B (4401)", async () => {
+  it("deleting a token or a share link through server A closes their sockets open on server B", async () => {
     const other = await startTestServer({ env: specs.env, database: server.database, clock: () => now });
     try {
       // (By now the clock is past the editor's sign-in session: their unscoped token makes the new one.)
@@ -292,6 +295,15 @@ describe("revocation on one server reaches another sharing the database", () => 
       expect(await kernel.closed).toBe(4401);
       await until(() => client.closes.includes(4401), "B's collab socket to close with 4401");
       client.destroy();
+
+      // A share link revoked through A closes its guest's socket on B (4403).
+      const link = await owner.client.post(`/api/notebooks/${nb}/share-links`, {});
+      expect(link.status).toBe(201);
+      const guest = connect(other.url, nb, { share: link.body.token });
+      await guest.synced();
+      expect((await owner.client.delete(`/api/notebooks/${nb}/share-links/${link.body.id}`)).status).toBe(204);
+      await until(() => guest.closes.includes(4403), "B's guest socket to close with 4403");
+      guest.destroy();
     } finally {
       await other.close();
     }

@@ -10,7 +10,9 @@ export type AccessEvent =
   | { type: "session-ended"; sessionId: string; userId: string }
   /** A member was removed or their role changed (the new role is looked up by listeners). */
   | { type: "membership-changed"; projectId: string; userId: string }
-  | { type: "user-disabled"; userId: string };
+  | { type: "user-disabled"; userId: string }
+  /** Its guests' sockets close, on every server (the one that revoked it has closed its own). */
+  | { type: "share-link-revoked"; shareLinkId: string; notebookId: string };
 
 export type AccessListener = (event: AccessEvent) => void | Promise<void>;
 

@@ -94,6 +94,12 @@ export class LiveAccess {
   }
 
   private async apply(event: AccessEvent) {
+    if (event.type === "share-link-revoked") {
+      for (const conn of this.d.collab.connections())
+        if (conn.access.shareLinkId === event.shareLinkId)
+          conn.close(CloseCode.forbidden, "The share link was revoked");
+      return;
+    }
     const credentialGone = (who: Identity) =>
       (event.type === "token-revoked" && who.tokenId === event.tokenId) ||
       (event.type === "session-ended" && who.sessionId === event.sessionId) ||
