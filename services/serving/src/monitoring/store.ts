@@ -1,11 +1,9 @@
 import { type Db, schema } from "@tandem/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
-import { emptyHistogram } from "./histogram.ts";
+import { LATENCY_BOUNDS } from "./histogram.ts";
 import type { Resolution, Rollup, Totals } from "./rollups.ts";
 
 const { deploymentRollups: r, deploymentRequests } = schema;
-
-type Cell = { version: unknown; i: unknown; c: unknown };
 
 export type LoggedRequest = typeof deploymentRequests.$inferInsert;
 
@@ -44,6 +42,9 @@ export async function windowTotals(
   sinceMs: number,
 ): Promise<Map<number, Totals>> {
   const where = and(eq(r.deploymentId, deploymentId), eq(r.resolution, resolution), gte(r.bucket, new Date(sinceMs)));
+  // Histograms summed cell by cell (one aggregate per bucket, one pass over the rows).
+  const cells = LATENCY_BOUNDS.map((_, i) => sql`sum(${r.histogram}[${sql.raw(String(i + 1))}])::float8`);
+  cells.push(sql`sum(${r.histogram}[${sql.raw(String(LATENCY_BOUNDS.length + 1))}])::float8`);
   const sums = await db
     .select({
       version: r.version,
@@ -51,16 +52,11 @@ export async function windowTotals(
       errors4xx: sql<number>`sum(${r.errors4xx})::float8`,
       errors5xx: sql<number>`sum(${r.errors5xx})::float8`,
       latencySum: sql<number>`sum(${r.latencySum})`,
+      histogram: sql<unknown[]>`ARRAY[${sql.join(cells, sql`, `)}]`,
     })
     .from(r)
     .where(where)
     .groupBy(r.version);
-  // Histograms merged in the database: one row per version and bucket index.
-  const cells = (await db.execute(sql`
-    SELECT ${r.version} AS version, u.i::int AS i, sum(u.c)::float8 AS c
-    FROM ${r}, unnest(${r.histogram}) WITH ORDINALITY AS u(c, i)
-    WHERE ${where}
-    GROUP BY 1, 2`)) as unknown;
   const out = new Map<number, Totals>();
   for (const s of sums)
     out.set(s.version, {
@@ -68,14 +64,8 @@ export async function windowTotals(
       errors4xx: Number(s.errors4xx),
       errors5xx: Number(s.errors5xx),
       latencySum: Number(s.latencySum),
-      histogram: emptyHistogram(),
+      histogram: (s.histogram ?? []).map((c) => Number(c ?? 0)),
     });
-  // postgres-js answers an array, PGlite `{ rows }`.
-  const rows = (Array.isArray(cells) ? cells : (cells as { rows: unknown[] }).rows) as Cell[];
-  for (const cell of rows) {
-    const h = out.get(Number(cell.version))?.histogram as number[] | undefined;
-    if (h) h[Number(cell.i) - 1] = Number(cell.c);
-  }
   return out;
 }
 
