@@ -23,10 +23,10 @@ import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { deploymentMetricsRoutes, prometheusRoutes } from "./routes/monitoring.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
+import { notebookRunRoutes } from "./routes/notebook-runs.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { runModelRoutes } from "./routes/run-models.ts";
-import { runRoutes } from "./routes/runs.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
 /** The MLflow server version whose REST API Tandem answers (what `GET /version` says). */
@@ -99,7 +99,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     kernelRoutes(deps),
     notebookKernelRoutes(deps),
     experimentRoutes(deps),
-    runRoutes(deps),
+    notebookRunRoutes(deps),
     modelRoutes(deps),
     runModelRoutes(deps),
     jobRoutes(deps),

@@ -49,7 +49,7 @@ export class EnvironmentService {
   private uvFound?: Promise<Uv>;
   private readonly live = new Map<string, BuildLog>();
   private readonly hints = new Map<string, ResolveHints>();
-  private readonly jobs = new Map<string, Promise<void>>();
+  private readonly builds = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private active = 0;
   private closed = false;
@@ -138,7 +138,7 @@ export class EnvironmentService {
   async build(id: string): Promise<Environment | null> {
     const row = await this.row(id);
     if (!row) return null;
-    const busy = this.jobs.has(id);
+    const busy = this.builds.has(id);
     const present = row.status === "ready" && row.identity && existsSync(join(this.envsDir, row.identity, MARKER));
     if (!busy && !present) {
       await this.setStatus(id, "queued", { error: null });
@@ -149,7 +149,8 @@ export class EnvironmentService {
 
   /** Forgets an environment version; its directory stays until `gc()` finds nothing else uses it. */
   async delete(id: string): Promise<boolean> {
-    if (this.jobs.has(id)) throw new EnvError("busy", "The environment is being built; delete it once the build ends");
+    if (this.builds.has(id))
+      throw new EnvError("busy", "The environment is being built; delete it once the build ends");
     const rows = await this.options.db.delete(schema.environments).where(eq(schema.environments.id, id)).returning();
     return rows.length > 0;
   }
@@ -266,7 +267,7 @@ export class EnvironmentService {
 
   /** Resolves when the environment's current build (if any) has ended. */
   async settled(id: string): Promise<Environment | null> {
-    await this.jobs.get(id);
+    await this.builds.get(id);
     return this.get(id);
   }
 
@@ -275,7 +276,7 @@ export class EnvironmentService {
     this.closed = true;
     this.abort.abort();
     this.waiting.length = 0;
-    await Promise.allSettled([...this.jobs.values()]);
+    await Promise.allSettled([...this.builds.values()]);
   }
 
   private async row(id: string): Promise<Row | undefined> {
@@ -296,10 +297,10 @@ export class EnvironmentService {
   }
 
   private enqueue(id: string) {
-    if (this.jobs.has(id) || this.closed) return;
+    if (this.builds.has(id) || this.closed) return;
     const log = new BuildLog();
     this.live.set(id, log);
-    const job = (async () => {
+    const build = (async () => {
       await this.slot();
       try {
         await this.runBuild(id, log);
@@ -310,11 +311,11 @@ export class EnvironmentService {
     })()
       .catch((err) => this.options.log.error({ err, environmentId: id }, "environment build crashed"))
       .finally(() => {
-        this.jobs.delete(id);
+        this.builds.delete(id);
         this.live.delete(id);
         log.close();
       });
-    this.jobs.set(id, job);
+    this.builds.set(id, build);
   }
 
   private async slot() {
