@@ -1,30 +1,18 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-  testPython,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, testPython, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { ...specs.env, TANDEM_KERNEL_POOL_SIZE: "1" } });
-  owner = await createUser(server.http, "owner");
-  projectId = await createProject(owner.client);
-});
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
+usePreamble({ kernels: true, env: { TANDEM_KERNEL_POOL_SIZE: "1" }, users: ["owner"], project: {} }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { owner },
+  } = p);
 });
 
 const kernels = () => server.server!.kernels;

@@ -1,20 +1,20 @@
 import { randomUUID } from "node:crypto";
 import {
-  createProject,
   createUser,
   HttpClient,
-  pythonKernelspecs,
+  type Kernelspecs,
   startTestServer,
   type TestServer,
   type TestUser,
+  usePreamble,
 } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { addCodeCell, cellSources, connect, sourceOf, until } from "./collab-clients.ts";
 import { kernelChannel } from "./kernel-channel.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
+let specs: Kernelspecs;
 let owner: TestUser;
 let editor: TestUser;
 let projectId: string;
@@ -25,12 +25,19 @@ let kernelId: string;
 let now = new Date();
 const MINUTE = 60_000;
 
+usePreamble(
+  { kernels: true, clock: () => now, users: ["owner", "editor"], project: { members: { editor: "editor" } } },
+  (p) => {
+    ({
+      server,
+      specs,
+      projectId,
+      users: { owner, editor },
+    } = p);
+  },
+  120_000,
+);
 beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: specs.env, clock: () => now });
-  owner = await createUser(server.http, "owner");
-  editor = await createUser(server.http, "editor");
-  projectId = await createProject(owner.client, [{ user: editor, role: "editor" }]);
   notebookId = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "nb" })).body.id;
   const seed = connect(server.url, notebookId, { token: owner.token });
   await seed.synced();
@@ -41,10 +48,6 @@ beforeAll(async () => {
   expect(started.status).toBe(201);
   kernelId = started.body.kernel.id;
 }, 120_000);
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
 
 async function exportSources(): Promise<string[]> {
   const res = await owner.client.get(`/api/notebooks/${notebookId}/ipynb`);

@@ -5,13 +5,14 @@ import { type Db, schema } from "@tandem/db";
 import type { Environment, EnvironmentSpec, EnvironmentStatus, GcResult } from "@tandem/protocol";
 import { and, desc, eq, inArray, isNotNull, max } from "drizzle-orm";
 import { BuildLog } from "./build-log.ts";
-import { buildLock, directorySize, indexArgs, MARKER, removeStaleBuilds, resolveSpec } from "./builder.ts";
+import { buildLock, directorySize, MARKER, removeStaleBuilds, resolveSpec } from "./builder.ts";
 import { EnvError } from "./errors.ts";
 import { GpuAllocator } from "./gpu/allocator.ts";
 import { readGpuInventory } from "./gpu/inventory.ts";
 import { type EnvironmentKernelspec, environmentKernelspec, kernelspecName } from "./kernelspec.ts";
 import { type KernelLaunch, prepareKernelLaunch } from "./launch.ts";
-import { type Lock, lockIdentity, renderRequirements } from "./lock.ts";
+import { type Lock, lockIdentity } from "./lock.ts";
+import { requirementsTxtOf } from "./requirements-export.ts";
 import { type Logger, locateUv, type Uv } from "./uv.ts";
 
 type Row = typeof schema.environments.$inferSelect;
@@ -193,26 +194,7 @@ export class EnvironmentService {
   /** The lock as a requirements.txt with hashes (null until resolved). */
   async requirementsTxt(id: string): Promise<string | null> {
     const row = await this.row(id);
-    if (!row?.lock) return null;
-    const lock = row.lock as Lock;
-    const spec = row.spec as EnvironmentSpec;
-    // Only URLs travel: a local find-links directory means nothing on another machine.
-    const options = indexArgs(spec).reduce<string[]>((acc, a, i, all) => {
-      if (a.startsWith("--") && all[i + 1] && /^https?:/.test(all[i + 1]!)) acc.push(`${a} ${all[i + 1]}`);
-      if (a === "--no-index") acc.push(a);
-      return acc;
-    }, []);
-    return renderRequirements(lock.packages, {
-      comment: [
-        `Tandem environment ${row.name} v${row.version} (${row.identity})`,
-        `Python ${lock.python.implementation} ${lock.python.version} on ${lock.python.platform}`,
-        ...(lock.base
-          ? [`Built on the base interpreter ${lock.base.python} (${lock.base.packages.length} packages inherited)`]
-          : []),
-        "Install with: pip install --require-hashes -r requirements.txt",
-      ],
-      options,
-    });
+    return row ? requirementsTxtOf(row) : null;
   }
 
   /** Every ready environment as a kernelspec (for the kernel gateway's discovery). */
