@@ -21,6 +21,11 @@ export interface SandboxOptions {
   writePaths?: string[];
   /** Where each project's kernel home lives (`<homesDir>/<projectId>`), mounted at SANDBOX_HOME. */
   homesDir?: string;
+  /**
+   * The server's own directories (the data dir, with the runtime dir): never visible, even when a
+   * bound tree (an interpreter's, a read path) contains them; only what is bound inside them is.
+   */
+  hidden?: string[];
 }
 
 export interface SandboxedLaunch {
@@ -124,11 +129,23 @@ export function sandboxArgs(launch: SandboxedLaunch, options: SandboxOptions): s
   const args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
   args.push("--hostname", "tandem-kernel");
   const mounted = new Set<string>(["/usr"]);
+  const hiddenNow: string[] = [];
+  // An empty tmpfs over a hidden dir as soon as a bind would show it (before what is bound inside it).
+  const hideUnder = (p: string) => {
+    for (const h of options.hidden ?? []) {
+      if (hiddenNow.includes(h) || !covered(h, [p])) continue;
+      args.push("--tmpfs", h);
+      hiddenNow.push(h);
+    }
+  };
   for (const dir of SYSTEM_DIRS) {
     const stat = lstatSafe(dir);
     if (!stat) continue;
     if (stat.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
-    else args.push("--ro-bind", dir, dir);
+    else {
+      args.push("--ro-bind", dir, dir);
+      hideUnder(dir);
+    }
   }
   args.push("--perms", "0755", "--dir", "/etc");
   for (const f of ETC_FILES) args.push("--ro-bind-try", `/etc/${f}`, `/etc/${f}`);
@@ -143,7 +160,7 @@ export function sandboxArgs(launch: SandboxedLaunch, options: SandboxOptions): s
     const parts = dirname(target).split(sep).filter(Boolean);
     for (let i = 1; i <= parts.length; i++) {
       const dir = sep + parts.slice(0, i).join(sep);
-      if (made.has(dir) || covered(dir, mounted)) continue;
+      if (made.has(dir) || (covered(dir, mounted) && !covered(dir, hiddenNow))) continue;
       args.push("--perms", "0755", "--dir", dir);
       made.add(dir);
     }
@@ -158,10 +175,11 @@ export function sandboxArgs(launch: SandboxedLaunch, options: SandboxOptions): s
     .filter(({ p }) => existsSync(p))
     .sort((x, y) => (x.p < y.p ? -1 : x.p > y.p ? 1 : 0));
   for (const { p, rw } of binds) {
-    if (covered(p, mounted)) continue;
+    if (covered(p, mounted) && !covered(p, hiddenNow)) continue;
     ensureParents(p);
     args.push(rw ? "--bind" : "--ro-bind", p, p);
     mounted.add(p);
+    hideUnder(p);
   }
   if (launch.home) args.push("--perms", "0755", "--dir", "/home", "--bind", launch.home, SANDBOX_HOME);
   ensureParents(launch.cwd);

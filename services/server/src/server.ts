@@ -161,7 +161,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     outputBytesLimit: config.outputBytesLimit,
     runAs,
     // Each project's kernels keep one home (caches, history) under the data dir.
-    sandbox: sandbox && { ...sandbox, homesDir: join(filesDir, "homes") },
+    sandbox: sandbox && { ...sandbox, homesDir: join(filesDir, "homes"), hidden: [filesDir] },
     // `%pip install` in an environment's kernel builds the environment's next version and moves the kernel to it.
     cellMagic: new PipMagic(envs),
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
