@@ -21,6 +21,7 @@ import { loginLinkRoutes } from "./routes/login-link.ts";
 import { mlflowRoutes } from "./routes/mlflow.ts";
 import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { deploymentMetricsRoutes, prometheusRoutes } from "./routes/monitoring.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
 import { notebookRunRoutes } from "./routes/notebook-runs.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
@@ -103,6 +104,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     runModelRoutes(deps),
     jobRoutes(deps),
     deploymentRoutes(deps),
+    deploymentMetricsRoutes(deps),
   ]) {
     api.route("/", routes);
   }
@@ -140,6 +142,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   app.use("/deployments/*", bodyLimit({ maxSize: config.maxBodyBytes }));
   app.route("/deployments", deploymentProxy(deps));
   app.route("/api", docsRoutes());
+  app.route("/", prometheusRoutes(deps));
   app.route("/", loginLinkRoutes(deps));
 
   app.notFound((c) =>

@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   TANDEM_SCHEDULER_WORKERS: int(0, 256).default(2),
   TANDEM_RUN_LEASE_MS: int(200, 3_600_000).default(30_000),
   TANDEM_SCHEDULER_POLL_MS: int(10, 60_000).default(1000),
+  TANDEM_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  TANDEM_METRICS_RETENTION_DAYS: int(1, 3650).default(30),
 });
 
 export interface Config {
@@ -125,6 +127,10 @@ export interface Config {
   /** How long a run stays a worker's without a heartbeat (a dead worker's runs wait this long). */
   runLeaseMs: number;
   schedulerPollMs: number;
+  /** The bearer token Prometheus scrapes `GET /metrics` with (off without one). */
+  metricsToken?: string;
+  /** How long deployments' per-minute metrics and request log are kept (days). */
+  metricsRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -189,6 +195,8 @@ export function loadConfig(
     schedulerWorkers: e.TANDEM_SCHEDULER_WORKERS,
     runLeaseMs: e.TANDEM_RUN_LEASE_MS,
     schedulerPollMs: e.TANDEM_SCHEDULER_POLL_MS,
+    metricsToken: e.TANDEM_METRICS_TOKEN,
+    metricsRetentionDays: e.TANDEM_METRICS_RETENTION_DAYS,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

@@ -20,6 +20,7 @@ import { type Config, ConfigError } from "./config.ts";
 import { kernelsUpgrade } from "./kernels-upgrade.ts";
 import { LiveAccess } from "./live-access.ts";
 import { pathOnly, redactingStream } from "./log-redact.ts";
+import { prometheusExport } from "./metrics.ts";
 import { mountShareRedirect } from "./share-redirect.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
@@ -104,7 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await chmod(dir, 0o700);
   }
   // Secrets are read once, into the config: nothing started later (kernels, builds) inherits them.
-  for (const name of ["TANDEM_TOKEN", "DATABASE_URL", "PGPASSWORD"]) delete process.env[name];
+  for (const name of ["TANDEM_TOKEN", "TANDEM_METRICS_TOKEN", "DATABASE_URL", "PGPASSWORD"]) delete process.env[name];
   const envs = await EnvironmentService.open({
     db: database.db,
     dataDir: filesDir,
@@ -194,6 +195,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log: log.child({ service: "serving" }),
     dataDir: join(filesDir, "serving"),
     publicUrl: () => publicUrl,
+    clock: options.clock,
+    metricsRetentionDays: config.metricsRetentionDays,
   });
 
   // Revocations and role changes, announced by the API and followed by open WebSockets.
@@ -217,6 +220,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     serving,
     accessEvents,
     clock,
+    prometheus: {
+      token: config.metricsToken ?? null,
+      ...prometheusExport({ db: database.db, collab, kernels, scheduler, serving }),
+    },
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
