@@ -41,6 +41,12 @@ if ! command -v bwrap >/dev/null 2>&1; then
   apt_install bubblewrap
 fi
 
+# --- Prometheus (promtool and a real server scrape /metrics in the monitoring tests) ---
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  echo "setup: installing prometheus"
+  apt_install prometheus
+fi
+
 # --- Python: uv and the tests' environment ----------------------------------
 if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then
   echo "setup: installing uv"

@@ -76,8 +76,12 @@ describe("web experiment tracking", () => {
     const page = await context.newPage();
     await page.goto(`/projects/${projectId}`);
     await page.getByRole("link", { name: "Experiments" }).click();
+    // Breadcrumbs name the project.
+    const crumbs = () => page.getByRole("navigation", { name: "Breadcrumb" }).textContent();
+    await expect.poll(crumbs).toBe("Projects/Vision/");
     await page.getByRole("link", { name: "resnet" }).click();
     await page.getByRole("heading", { name: "resnet" }).waitFor();
+    await expect.poll(crumbs).toBe("Projects/Vision/Experiments/");
     await page.getByRole("link", { name: "gamma" }).waitFor();
 
     const runNames = () => page.locator(".runs-table tbody tr td:nth-child(2)").allInnerTexts();
@@ -108,6 +112,7 @@ describe("web experiment tracking", () => {
 
     await page.getByRole("link", { name: "alpha" }).click();
     await page.getByRole("heading", { name: "alpha" }).waitFor();
+    await expect.poll(crumbs).toBe("Projects/resnet/");
     // Experiment runs live at /experiment-runs/<id> (/runs/<uuid> is a notebook run).
     expect(new URL(page.url()).pathname).toMatch(/^\/experiment-runs\/[0-9a-f]{32}$/);
     const runPath = new URL(page.url()).pathname;
@@ -184,6 +189,16 @@ describe("web models", () => {
     await page.goto(`/projects/${projectId}`);
     await page.getByRole("link", { name: "Models" }).click();
     await page.getByText("No models yet.").waitFor();
+    // An experiment with no runs says so (not "No runs match" with no filter set).
+    const empty = await owner.client.post(`${M}/experiments/create`, {
+      name: "empty",
+      tags: [{ key: "tandem.projectId", value: projectId }],
+    });
+    await page.goto(`/experiments/${empty.body.experiment_id}`);
+    await page.getByRole("status").filter({ hasText: "No runs yet." }).waitFor();
+    await page.getByLabel("Filter").fill("params.lr = '1'");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("status").filter({ hasText: "No runs match this filter." }).waitFor();
 
     // "Register model" from each run page: the first makes the model, the second adds version 2.
     for (const runId of [first, second]) {

@@ -105,9 +105,16 @@ describe("running cells from the browser (real kernel)", () => {
       await page.locator(".cell.cell-running").waitFor({ state: "detached" });
     }
 
+    // Restarting asks first; Cancel keeps the kernel.
+    await a.getByRole("button", { name: "Restart kernel", exact: true }).click();
+    const confirm = a.getByRole("group", { name: "Confirm restart" });
+    await confirm.getByText("Restart the kernel? Its variables are lost.").waitFor();
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await confirm.waitFor({ state: "detached" });
+    await a.getByRole("button", { name: "Restart kernel", exact: true }).click();
     await Promise.all([
       a.waitForResponse((r) => r.url().endsWith("/kernel/restart") && r.ok()),
-      a.getByRole("button", { name: "Restart kernel", exact: true }).click(),
+      confirm.getByRole("button", { name: "Restart", exact: true }).click(),
     ]);
     await b.getByRole("status", { name: /Idle/ }).waitFor();
     await a.locator(".cell .cm-content").first().click();
@@ -115,6 +122,13 @@ describe("running cells from the browser (real kernel)", () => {
     await a.keyboard.type("print('fresh', 'time' in dir())");
     await a.keyboard.press("Control+Enter");
     await b.locator(".stream-stdout", { hasText: "fresh False" }).waitFor();
+    // The shortcuts panel opens in sight, whatever the scroll.
+    await a.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await a.getByRole("button", { name: "Keyboard shortcuts" }).click();
+    const help = await a.getByRole("complementary", { name: "Keyboard shortcuts" }).boundingBox();
+    const viewport = a.viewportSize()!;
+    expect(help!.y).toBeGreaterThanOrEqual(0);
+    expect(help!.y + help!.height).toBeLessThanOrEqual(viewport.height);
     await a.context().close();
     await b.context().close();
   });

@@ -1,13 +1,12 @@
 import { createHash } from "node:crypto";
-import { createProject, createUser, startTestServer, type TestServer } from "@tandem/testkit";
+import { createProject, createUser, startTestServer, type TestServer, usePreamble } from "@tandem/testkit";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ env: { TANDEM_LOGIN_ATTEMPTS: "3" } });
+usePreamble({ env: { TANDEM_LOGIN_ATTEMPTS: "3" } }, (p) => {
+  ({ server } = p);
 });
-afterAll(() => server?.close());
 
 const cookieOf = (headers: Headers) => (headers.get("set-cookie") ?? "").split(";")[0]!;
 

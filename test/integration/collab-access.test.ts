@@ -1,5 +1,5 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import { addCodeCell, cellSources, closeOf, connect, sourceOf, until, wsUrl } from "./collab-clients.ts";
 
 let server: TestServer;
@@ -11,13 +11,13 @@ let projectId: string;
 let skew = 0;
 const clock = () => new Date(Date.now() + skew);
 
-beforeAll(async () => {
-  server = await startTestServer({ clock });
-  owner = await createUser(server.http, "owner");
-  viewer = await createUser(server.http, "viewer");
-  projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }]);
+usePreamble({ clock, users: ["owner", "viewer"], project: { members: { viewer: "viewer" } } }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { owner, viewer },
+  } = p);
 });
-afterAll(() => server?.close());
 
 /** A notebook with one cell, "original", in the database. */
 async function notebookWithCell(): Promise<string> {

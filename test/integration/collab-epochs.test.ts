@@ -1,5 +1,5 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCodeCell, cellSources, connect, sourceOf, until } from "./collab-clients.ts";
 
@@ -7,12 +7,13 @@ let server: TestServer;
 let owner: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  owner = await createUser(server.http, "owner");
-  projectId = await createProject(owner.client);
+usePreamble({ users: ["owner"], project: {} }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { owner },
+  } = p);
 });
-afterAll(() => server?.close());
 
 const ipynb = (sources: string[]) => ({
   nbformat: 4,

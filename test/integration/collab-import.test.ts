@@ -1,14 +1,12 @@
 import {
   checkWithNbformat,
-  createProject,
-  createUser,
   nbformatFixture,
   nbformatFixtures,
-  startTestServer,
   type TestServer,
   type TestUser,
+  usePreamble,
 } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cellSources, connect } from "./collab-clients.ts";
 
 // Fixtures made by Python's nbformat (its v3/v4 builders); exports are compared with what it reads.
@@ -25,12 +23,13 @@ let server: TestServer;
 let owner: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  owner = await createUser(server.http, "owner");
-  projectId = await createProject(owner.client);
+usePreamble({ users: ["owner"], project: {} }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { owner },
+  } = p);
 });
-afterAll(() => server?.close());
 
 describe(".ipynb import and export over the API", () => {
   for (const fixture of fixtures.filter((f) => f.read)) {

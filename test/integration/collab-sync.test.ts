@@ -1,7 +1,7 @@
 import { appendStream, cellOutputs } from "@tandem/notebook";
 import { exportNbformat } from "@tandem/notebook/node";
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { addCodeCell, cellSources, closeOf, connect, rawSocket, sourceOf, until, wsUrl } from "./collab-clients.ts";
 
@@ -11,16 +11,20 @@ let editor: TestUser;
 let stranger: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  server = await startTestServer({
+usePreamble(
+  {
     env: { TANDEM_COLLAB_MAX_MESSAGE_BYTES: String(256 * 1024), TANDEM_COLLAB_IDLE_UNLOAD_MS: "200" },
-  });
-  owner = await createUser(server.http, "owner");
-  editor = await createUser(server.http, "editor");
-  stranger = await createUser(server.http, "stranger");
-  projectId = await createProject(owner.client, [{ user: editor, role: "editor" }]);
-});
-afterAll(() => server?.close());
+    users: ["owner", "editor", "stranger"],
+    project: { members: { editor: "editor" } },
+  },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner, editor, stranger },
+    } = p);
+  },
+);
 
 async function newNotebook(name = "nb"): Promise<string> {
   const res = await owner.client.post(`/api/projects/${projectId}/notebooks`, { name });

@@ -11,10 +11,10 @@ import {
   makeWheels,
   repoRoot,
   serveWheels,
-  startTestServer,
   type TestServer,
   type TestUser,
   testUvCache,
+  usePreamble,
 } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -46,6 +46,9 @@ const cli = (...args: string[]) =>
     },
   );
 
+usePreamble({ env: { TANDEM_UV_CACHE_DIR: testUvCache, TANDEM_GPU_INVENTORY_FILE: recordedGpus } }, (p) => {
+  ({ server } = p);
+});
 beforeAll(async () => {
   assertUv();
   wheelsDir = mkdtempSync(join(tmpdir(), "tandem-wheels-"));
@@ -55,9 +58,6 @@ beforeAll(async () => {
     { name: "tiny-b", version: "2.1.0" },
   ]);
   index = await serveWheels(wheelsDir);
-  server = await startTestServer({
-    env: { TANDEM_UV_CACHE_DIR: testUvCache, TANDEM_GPU_INVENTORY_FILE: recordedGpus },
-  });
   editor = await createUser(server.http, "editor");
   viewer = await createUser(server.http, "viewer");
   await createProject(server.admin, [
@@ -66,7 +66,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(async () => {
-  await server?.close();
   await index?.close();
   rmSync(wheelsDir, { recursive: true, force: true });
 });

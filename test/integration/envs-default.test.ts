@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import {
   assertUv,
   createTestDatabase,
@@ -20,7 +21,13 @@ let server: TestServer | undefined;
 const start = () =>
   startTestServer({
     database,
-    env: { TANDEM_DATA_DIR: dataDir, TANDEM_DEFAULT_ENV: "true", TANDEM_UV_CACHE_DIR: testUvCache },
+    // The data-science default (numpy, pandas…) is checked by hand, not built in CI: this one is its minimal twin.
+    env: {
+      TANDEM_DATA_DIR: dataDir,
+      TANDEM_DEFAULT_ENV: "true",
+      TANDEM_DEFAULT_ENV_REQUIREMENTS: "ipykernel",
+      TANDEM_UV_CACHE_DIR: testUvCache,
+    },
   });
 
 async function settled(id: string) {
@@ -138,4 +145,42 @@ describe("base interpreter", () => {
     );
     expect(out.trim()).toBe(prefix);
   });
+});
+
+describe("first start when the default's requirements cannot be built", () => {
+  it("falls back to the minimal environment and says why in the log", async () => {
+    const db = await createTestDatabase();
+    const dir = mkdtempSync(join(tmpdir(), "tandem-default-fallback-"));
+    const lines: string[] = [];
+    const logStream = new PassThrough();
+    logStream.on("data", (chunk: Buffer) => lines.push(...chunk.toString().split("\n").filter(Boolean)));
+    const s = await startTestServer({
+      database: db,
+      logStream,
+      env: {
+        TANDEM_DATA_DIR: dir,
+        TANDEM_DEFAULT_ENV: "true",
+        TANDEM_LOG_LEVEL: "info",
+        // A package no index has stands in for an unreachable index: the data-science build fails either way.
+        TANDEM_DEFAULT_ENV_REQUIREMENTS: "tandem-no-such-package-7c1e, ipykernel",
+        TANDEM_UV_CACHE_DIR: testUvCache,
+      },
+    });
+    try {
+      const env = await s.server!.defaultEnvironment;
+      expect(env).toMatchObject({ name: "Python 3 (minimal)", status: "ready" });
+      const all = (await s.admin.get("/api/environments")).body as any[];
+      const failed = all.find((e) => e.name === "Python 3");
+      expect(failed.status).toBe("failed");
+      expect(failed.error).toContain("tandem-no-such-package-7c1e");
+      const warning = lines.map((l) => JSON.parse(l)).find((l) => /falling back/.test(l.msg));
+      expect(warning.msg).toContain('falling back to "Python 3 (minimal)"');
+      expect(warning.msg).toContain(`tandem envs build ${failed.id}`);
+      expect((await s.admin.get("/api/kernelspecs")).body.default).toBe(env!.kernelspec);
+    } finally {
+      await s.close();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

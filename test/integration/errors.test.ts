@@ -1,11 +1,10 @@
-import { startTestServer, type TestServer } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ env: { TANDEM_MAX_BODY_BYTES: "4096" } });
+usePreamble({ env: { TANDEM_MAX_BODY_BYTES: "4096" } }, (p) => {
+  ({ server } = p);
 });
-afterAll(() => server?.close());
 
 const errorShape = { error: { code: expect.any(String), message: expect.any(String) } };
 

@@ -1,11 +1,10 @@
-import { startTestServer, type TestServer } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
+usePreamble({}, (p) => {
+  ({ server } = p);
 });
-afterAll(() => server?.close());
 
 describe("health", () => {
   it("answers ok once ready, without credentials", async () => {

@@ -1,33 +1,29 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { addCodeCell, type Client, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let viewer: TestUser;
 let projectId: string;
 const LIMIT = 20_000;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { ...specs.env, TANDEM_STREAM_OUTPUT_LIMIT: String(LIMIT) } });
-  owner = await createUser(server.http, "owner");
-  viewer = await createUser(server.http, "viewer");
-  projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }]);
-});
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
+usePreamble(
+  {
+    kernels: true,
+    env: { TANDEM_STREAM_OUTPUT_LIMIT: String(LIMIT) },
+    users: ["owner", "viewer"],
+    project: { members: { viewer: "viewer" } },
+  },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner, viewer },
+    } = p);
+  },
+);
 
 async function notebook(name: string): Promise<string> {
   const res = await owner.client.post(`/api/projects/${projectId}/notebooks`, { name });

@@ -1,34 +1,30 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type * as Y from "yjs";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let viewer: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  // Message-mode interrupts (interrupt_request on control), and a short idle time.
-  specs = await pythonKernelspecs({ interruptMode: "message" });
-  server = await startTestServer({ env: { ...specs.env, TANDEM_KERNEL_IDLE_TIMEOUT: "1" } });
-  owner = await createUser(server.http, "owner");
-  viewer = await createUser(server.http, "viewer");
-  projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }]);
-});
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
+// Message-mode interrupts (interrupt_request on control), and a short idle time.
+usePreamble(
+  {
+    kernels: { interruptMode: "message" },
+    env: { TANDEM_KERNEL_IDLE_TIMEOUT: "1" },
+    users: ["owner", "viewer"],
+    project: { members: { viewer: "viewer" } },
+  },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner, viewer },
+    } = p);
+  },
+);
 
 const cell = (doc: Y.Doc, id: string) =>
   doc

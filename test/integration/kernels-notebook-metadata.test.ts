@@ -1,30 +1,23 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  // A host in a Latin-2 locale: kernels must still run in UTF-8.
-  server = await startTestServer({ env: { ...specs.env, LANG: "hu_HU.ISO-8859-2", LC_ALL: "hu_HU.ISO-8859-2" } });
-  owner = await createUser(server.http, "owner");
-  projectId = await createProject(owner.client, []);
-}, 120_000);
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
+// A host in a Latin-2 locale: kernels must still run in UTF-8.
+usePreamble(
+  { kernels: true, env: { LANG: "hu_HU.ISO-8859-2", LC_ALL: "hu_HU.ISO-8859-2" }, users: ["owner"], project: {} },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner },
+    } = p);
+  },
+  120_000,
+);
 
 describe("what a notebook's kernel records", () => {
   it("runs in UTF-8 whatever the host's locale, recorded with the execution; export names the kernel", async () => {

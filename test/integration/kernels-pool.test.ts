@@ -1,30 +1,18 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-  testPython,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, testPython, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { ...specs.env, TANDEM_KERNEL_POOL_SIZE: "1" } });
-  owner = await createUser(server.http, "owner");
-  projectId = await createProject(owner.client);
-});
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
+usePreamble({ kernels: true, env: { TANDEM_KERNEL_POOL_SIZE: "1" }, users: ["owner"], project: {} }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { owner },
+  } = p);
 });
 
 const kernels = () => server.server!.kernels;
@@ -43,22 +31,34 @@ describe("kernel pool and launch hooks", () => {
     expect(first.status).toBe(201);
     await until(() => kernels().stats().pooled === 1, "the pool to fill", 60_000);
 
-    const nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name: "pooled" })).body.id;
-    const client = connect(server.url, nb, { token: owner.token });
-    await client.synced();
-    addCodeCell(
-      client.doc,
-      "who",
-      "import os\nprint(os.environ['TANDEM_NOTEBOOK_ID'], os.getcwd().endswith(os.environ['TANDEM_PROJECT_ID']))",
-    );
-    expect((await owner.client.post(`/api/notebooks/${nb}/execute`, { cells: ["who"] })).status).toBe(202);
-    await until(() => outputText(client.doc, "who") !== "", "the cell's output", 30_000);
-    expect(outputText(client.doc, "who")).toBe(`${nb} True\n`);
+    // A sandboxed kernel mounts its project's directory when it starts, so pools are per project:
+    // the project's first kernel starts fresh, and fills the project's pool.
+    const who =
+      "import os\nstarted_with = 'TANDEM_NOTEBOOK_ID' in open('/proc/self/environ').read()\n" +
+      "print(os.environ['TANDEM_NOTEBOOK_ID'], os.getcwd().endswith(os.environ['TANDEM_PROJECT_ID']), started_with)";
+    const run = async (name: string) => {
+      const nb = (await owner.client.post(`/api/projects/${projectId}/notebooks`, { name })).body.id;
+      const client = connect(server.url, nb, { token: owner.token });
+      await client.synced();
+      addCodeCell(client.doc, "who", who);
+      expect((await owner.client.post(`/api/notebooks/${nb}/execute`, { cells: ["who"] })).status).toBe(202);
+      await until(() => outputText(client.doc, "who") !== "", "the cell's output", 30_000);
+      const out = outputText(client.doc, "who");
+      client.destroy();
+      return { nb, out };
+    };
+    const fresh = await run("fresh");
+    // Its process was started with the notebook's identity.
+    expect(fresh.out).toBe(`${fresh.nb} True True\n`);
+    await until(() => kernels().stats().pooled === 2, "the project's pool to fill", 60_000);
+    const pooled = await run("pooled");
+    // A pre-started process, given the notebook's identity and directory before any user code.
+    expect(pooled.out).toBe(`${pooled.nb} True False\n`);
     // The pooled kernel was taken (the pool refills behind it).
-    await until(() => kernels().stats().pooled === 1, "the pool to refill", 60_000);
-    expect(kernels().stats().running).toBe(2);
-    client.destroy();
-    await owner.client.delete(`/api/notebooks/${nb}/kernel`);
+    await until(() => kernels().stats().pooled === 2, "the pool to refill", 60_000);
+    expect(kernels().stats().running).toBe(3);
+    await owner.client.delete(`/api/notebooks/${fresh.nb}/kernel`);
+    await owner.client.delete(`/api/notebooks/${pooled.nb}/kernel`);
     await owner.client.delete(`/api/kernels/${first.body.id}`);
   });
 

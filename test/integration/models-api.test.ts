@@ -1,5 +1,5 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 
 // Models over raw HTTP: MLflow's registry shapes and errors, Tandem's REST, lineage, alias history, access, guards.
 let server: TestServer;
@@ -9,23 +9,23 @@ let stranger: TestUser;
 let other: TestUser;
 let projectId: string;
 let otherProject: string;
+// `other` reads the model's project and edits their own: the cross-project case.
+usePreamble(
+  {
+    users: ["owner", "viewer", "stranger", "other"],
+    project: { name: "Churn team", members: { viewer: "viewer", other: "viewer" } },
+  },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { owner, viewer, stranger, other },
+    } = p);
+  },
+);
 beforeAll(async () => {
-  server = await startTestServer();
-  [owner, viewer, stranger, other] = await Promise.all(
-    ["owner", "viewer", "stranger", "other"].map((n) => createUser(server.http, n)),
-  );
-  // `other` reads the model's project and edits their own: the cross-project case.
-  projectId = await createProject(
-    owner.client,
-    [
-      { user: viewer, role: "viewer" },
-      { user: other, role: "viewer" },
-    ],
-    "Churn team",
-  );
   otherProject = await createProject(other.client, [], "Feature team");
 });
-afterAll(() => server?.close());
 
 const M = "/api/2.0/mlflow";
 

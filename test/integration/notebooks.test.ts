@@ -1,5 +1,5 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 
 let server: TestServer;
 let owner: TestUser;
@@ -7,8 +7,10 @@ let editor: TestUser;
 let viewer: TestUser;
 let stranger: TestUser;
 let projectId: string;
+usePreamble({}, (p) => {
+  ({ server } = p);
+});
 beforeAll(async () => {
-  server = await startTestServer();
   [owner, editor, viewer, stranger] = await Promise.all(
     ["owner", "editor", "viewer", "stranger"].map((n) => createUser(server.http, n)),
   );
@@ -17,7 +19,6 @@ beforeAll(async () => {
     { user: viewer, role: "viewer" },
   ]);
 });
-afterAll(() => server?.close());
 
 describe("notebooks", () => {
   it("are created, listed, read, renamed and deleted by editors", async () => {

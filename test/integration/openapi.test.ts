@@ -1,11 +1,10 @@
-import { startTestServer, type TestServer } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
+usePreamble({}, (p) => {
+  ({ server } = p);
 });
-afterAll(() => server?.close());
 
 describe("the API describes itself", () => {
   it("serves an OpenAPI 3 document listing every route with its schemas", async () => {

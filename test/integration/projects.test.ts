@@ -1,18 +1,19 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 
 let server: TestServer;
 let owner: TestUser;
 let editor: TestUser;
 let viewer: TestUser;
 let stranger: TestUser;
+usePreamble({}, (p) => {
+  ({ server } = p);
+});
 beforeAll(async () => {
-  server = await startTestServer();
   [owner, editor, viewer, stranger] = await Promise.all(
     ["owner", "editor", "viewer", "stranger"].map((n) => createUser(server.http, n)),
   );
 });
-afterAll(() => server?.close());
 
 describe("projects", () => {
   it("creates a project whose creator is its owner, and lists it for members only", async () => {

@@ -1,12 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  createProject,
   createUser,
-  pythonKernelspecs,
+  type Kernelspecs,
   startTestServer,
   type TestServer,
   type TestUser,
+  usePreamble,
 } from "@tandem/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { code, importNotebook, waitForRun } from "./scheduler-fixture.ts";
@@ -17,7 +17,7 @@ const clock = () => now;
 
 let server: TestServer;
 let second: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
+let specs: Kernelspecs;
 let owner: TestUser;
 let projectId: string;
 let nightly: string;
@@ -37,13 +37,21 @@ async function createJob(body: Record<string, unknown>) {
   return res.body;
 }
 
+usePreamble(
+  { kernels: true, clock, users: ["scientist"], project: {} },
+  (p) => {
+    ({
+      server,
+      specs,
+      projectId,
+      users: { scientist: owner },
+    } = p);
+  },
+  60_000,
+);
 beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: specs.env, clock });
   // A second server on the same database: a second scheduler ticking on the same jobs.
   second = await startTestServer({ env: specs.env, clock, database: server.database });
-  owner = await createUser(server.http, "scientist");
-  projectId = await createProject(owner.client);
   nightly = await importNotebook(owner.client, projectId, "nightly", [
     code("params", "day = 'unset'\nrate = 0.1", ["parameters"]),
     code("work", "print('retraining for', day, 'at', rate)"),
@@ -51,8 +59,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await second?.close();
-  await server?.close();
-  await specs?.remove();
 });
 
 describe("job definitions and cron schedules", { timeout: 120_000 }, () => {

@@ -1,26 +1,29 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import { code, importNotebook } from "./scheduler-fixture.ts";
 
 // Parameters for a notebook with no cell tagged `parameters` would be injected where nothing reads
 // them (the run "succeeds" with the notebook's own values): they are refused before anything is queued.
-let server: TestServer;
 let owner: TestUser;
 let projectId: string;
 let untagged: string;
 
+usePreamble(
+  { users: ["scientist"], project: {} },
+  (p) => {
+    ({
+      projectId,
+      users: { scientist: owner },
+    } = p);
+  },
+  60_000,
+);
 beforeAll(async () => {
-  server = await startTestServer();
-  owner = await createUser(server.http, "scientist");
-  projectId = await createProject(owner.client);
   untagged = await importNotebook(owner.client, projectId, "untagged", [
     code("params", "alpha = 0.1"),
     code("train", "print('alpha is', alpha)"),
   ]);
 }, 60_000);
-afterAll(async () => {
-  await server?.close();
-});
 
 function expectNoParametersCell(res: { status: number; body: any }) {
   expect(res.status, JSON.stringify(res.body)).toBe(400);

@@ -1,16 +1,8 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import { code, importNotebook, markdown, waitForRun } from "./scheduler-fixture.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let viewer: TestUser;
 let projectId: string;
@@ -30,19 +22,21 @@ const TRAINING = [
   ),
 ];
 
+usePreamble(
+  { kernels: true, env: { TANDEM_RUN_LEASE_MS: "2000" }, users: ["scientist", "client"], project: {} },
+  (p) => {
+    ({
+      server,
+      projectId,
+      users: { scientist: owner, client: viewer },
+    } = p);
+  },
+  60_000,
+);
 beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { ...specs.env, TANDEM_RUN_LEASE_MS: "2000" } });
-  owner = await createUser(server.http, "scientist");
-  viewer = await createUser(server.http, "client");
-  projectId = await createProject(owner.client);
   await owner.client.post(`/api/projects/${projectId}/members`, { email: viewer.email, role: "viewer" });
   training = await importNotebook(owner.client, projectId, "training", TRAINING);
 }, 60_000);
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
-});
 
 describe("headless runs", { timeout: 120_000 }, () => {
   it("runs a notebook with injected parameters and records it as an experiment run", async () => {

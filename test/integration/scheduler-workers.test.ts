@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -27,8 +27,11 @@ let env: Record<string, string>;
 beforeAll(async () => {
   specs = await pythonKernelspecs();
   scratch = await mkdtemp(join(tmpdir(), "tandem-workers-"));
+  // Both servers' sandboxed kernels (run as nobody under root) write their marks here.
+  await chmod(scratch, 0o777);
   env = {
     ...specs.env,
+    TANDEM_KERNEL_WRITE_PATHS: scratch,
     TANDEM_RUN_LEASE_MS: "2000",
     TANDEM_SCHEDULER_POLL_MS: "100",
     TANDEM_KERNEL_POOL_SIZE: "2",

@@ -1,6 +1,6 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
 import * as encoding from "lib0/encoding";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import { connect, until } from "./collab-clients.ts";
@@ -10,13 +10,13 @@ let owner: TestUser;
 let viewer: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  owner = await createUser(server.http, "owner");
-  viewer = await createUser(server.http, "viewer");
-  projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }]);
+usePreamble({ users: ["owner", "viewer"], project: { members: { viewer: "viewer" } } }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { owner, viewer },
+  } = p);
 });
-afterAll(() => server?.close());
 
 /** A y-websocket awareness message announcing `state` under someone else's client id. */
 function forgedAwareness(clientId: number, state: Record<string, unknown> | null, clock = 100): Uint8Array {

@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { closeOf, wsUrl } from "./collab-clients.ts";
 
@@ -11,15 +11,17 @@ let editor: TestUser;
 let projectId: string;
 const logLines: string[] = [];
 
+const logStream = new PassThrough();
+logStream.on("data", (chunk: Buffer) => logLines.push(...chunk.toString().split("\n").filter(Boolean)));
+
+// Trace level: every line anything logs is checked.
+usePreamble({ env: { TANDEM_LOG_LEVEL: "trace" }, logStream }, (p) => {
+  ({ server } = p);
+});
 beforeAll(async () => {
-  const logStream = new PassThrough();
-  logStream.on("data", (chunk: Buffer) => logLines.push(...chunk.toString().split("\n").filter(Boolean)));
-  // Trace level: every line anything logs is checked.
-  server = await startTestServer({ env: { TANDEM_LOG_LEVEL: "trace" }, logStream });
   editor = await createUser(server.http, "editor");
   projectId = await createProject(server.admin, [{ user: editor, role: "editor" }]);
 });
-afterAll(() => server?.close());
 
 /** An upgrade's HTTP answer when it is refused before any WebSocket exists. */
 function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {

@@ -1,6 +1,6 @@
-import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
+import { createUser, type TestServer, usePreamble } from "@tandem/testkit";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { until } from "./collab-clients.ts";
 
 let server: TestServer;
@@ -8,10 +8,9 @@ let server: TestServer;
 let skew = 0;
 const clock = () => new Date(Date.now() + skew);
 
-beforeAll(async () => {
-  server = await startTestServer({ clock });
+usePreamble({ clock }, (p) => {
+  ({ server } = p);
 });
-afterAll(() => server?.close());
 
 describe("personal API tokens", () => {
   it("shows the secret once, lists tokens without secrets, and stores only a digest", async () => {

@@ -1,5 +1,5 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 
 // Tandem's own experiments/runs API (what the web app uses) and the proxied artifact store.
 let server: TestServer;
@@ -12,8 +12,10 @@ const runIds: string[] = [];
 const M = "/api/2.0/mlflow";
 const A = "/api/2.0/mlflow-artifacts/artifacts";
 
+usePreamble({}, (p) => {
+  ({ server } = p);
+});
 beforeAll(async () => {
-  server = await startTestServer();
   [owner, viewer, stranger] = await Promise.all(["owner", "viewer", "stranger"].map((n) => createUser(server.http, n)));
   projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }], "Table");
   const created = await owner.client.post(`${M}/experiments/create`, {
@@ -40,7 +42,6 @@ beforeAll(async () => {
     expect(res.status).toBe(200);
   }
 });
-afterAll(() => server?.close());
 
 describe("experiments and the run table", () => {
   it("lists a project's experiments for members only", async () => {

@@ -1,29 +1,18 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { addCodeCell, connect, until } from "./collab-clients.ts";
 
 let server: TestServer;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: specs.env });
-  owner = await createUser(server.http, "scientist");
-  projectId = await createProject(owner.client);
-});
-afterAll(async () => {
-  await server?.close();
-  await specs?.remove();
+usePreamble({ kernels: true, users: ["scientist"], project: {} }, (p) => {
+  ({
+    server,
+    projectId,
+    users: { scientist: owner },
+  } = p);
 });
 
 const cell = (doc: Y.Doc, id: string) =>

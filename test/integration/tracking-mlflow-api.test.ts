@@ -1,6 +1,6 @@
 import { createToken } from "@tandem/api";
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProject, createUser, type TestServer, type TestUser, usePreamble } from "@tandem/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 
 // The MLflow REST API over raw HTTP: shapes, error codes, limits, access. (The stock client is in test/compat.)
 let server: TestServer;
@@ -8,12 +8,13 @@ let owner: TestUser;
 let viewer: TestUser;
 let stranger: TestUser;
 let projectId: string;
+usePreamble({}, (p) => {
+  ({ server } = p);
+});
 beforeAll(async () => {
-  server = await startTestServer();
   [owner, viewer, stranger] = await Promise.all(["owner", "viewer", "stranger"].map((n) => createUser(server.http, n)));
   projectId = await createProject(owner.client, [{ user: viewer, role: "viewer" }], "Tracking");
 });
-afterAll(() => server?.close());
 
 const M = "/api/2.0/mlflow";
 

@@ -4,11 +4,11 @@ import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
 import { deploy, deployments } from "./commands/deployments.ts";
 import { envs } from "./commands/envs.ts";
+import { jobs } from "./commands/jobs.ts";
 import { models } from "./commands/models.ts";
 import { share } from "./commands/notebook-io.ts";
+import { run, runs } from "./commands/notebook-runs.ts";
 import { members, notebooks, projects, tokens } from "./commands/resources.ts";
-import { run, runs } from "./commands/runs.ts";
-import { schedule } from "./commands/schedules.ts";
 import { serve } from "./commands/serve.ts";
 import { readSettings } from "./settings.ts";
 
@@ -28,7 +28,7 @@ const commands: Record<string, Command> = {
   deployments,
   run,
   runs,
-  schedule,
+  schedule: jobs,
 };
 
 const HELP = `tandem — collaborative notebooks for ML teams

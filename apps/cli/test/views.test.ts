@@ -1,6 +1,6 @@
 import type { NotebookRun } from "@tandem/protocol";
 import { describe, expect, it } from "vitest";
-import { fireTime } from "../src/commands/schedules.ts";
+import { fireTime } from "../src/commands/jobs.ts";
 import { duration } from "../src/output.ts";
 import { failureText, progressLine } from "../src/wait.ts";
 

@@ -2,7 +2,7 @@ import { Navigate, Route, Router, useParams } from "@solidjs/router";
 import { lazy, Show } from "solid-js";
 import { render } from "solid-js/web";
 import { AppShell } from "./components/AppShell.tsx";
-import { isExperimentRunId } from "./lib/schedule.ts";
+import { isExperimentRunId } from "./lib/jobs.ts";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { ProjectPage } from "./pages/ProjectPage.tsx";
 import { ProjectsPage } from "./pages/ProjectsPage.tsx";

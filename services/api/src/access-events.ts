@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+
 /**
  * Changes that take someone's access away (or narrow it). REST requests re-check access on every
  * call; open WebSockets (collab, kernel channels) listen to these so revocation reaches them at once.
@@ -8,7 +10,9 @@ export type AccessEvent =
   | { type: "session-ended"; sessionId: string; userId: string }
   /** A member was removed or their role changed (the new role is looked up by listeners). */
   | { type: "membership-changed"; projectId: string; userId: string }
-  | { type: "user-disabled"; userId: string };
+  | { type: "user-disabled"; userId: string }
+  /** Its guests' sockets close, on every server (the one that revoked it has closed its own). */
+  | { type: "share-link-revoked"; shareLinkId: string; notebookId: string };
 
 export type AccessListener = (event: AccessEvent) => void | Promise<void>;
 
@@ -24,16 +28,47 @@ export interface AccessEvents {
   on(listener: AccessListener): () => void;
 }
 
-export function createAccessEvents(): AccessEvents {
+/** How events reach the other servers sharing the database (the database's LISTEN/NOTIFY). */
+export interface AccessTransport {
+  publish(payload: string): Promise<void>;
+  subscribe(onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * Listeners in this process, plus, with a transport, every other server's: an event is applied
+ * here before `emit` resolves, and published for the others, which apply it as it arrives.
+ */
+export async function createAccessEvents(
+  transport?: AccessTransport,
+  log?: { warn(obj: object, msg: string): void },
+): Promise<AccessEvents & { close(): Promise<void> }> {
   const listeners = new Set<AccessListener>();
+  const origin = randomUUID();
+  const applyHere = async (event: AccessEvent) => {
+    // Listeners log their own failures; one failing does not keep the others from running.
+    await Promise.allSettled([...listeners].map(async (listener) => listener(event)));
+  };
+  const stop = await transport?.subscribe((payload) => {
+    try {
+      const message = JSON.parse(payload) as { origin: string; event: AccessEvent };
+      if (message.origin !== origin) void applyHere(message.event);
+    } catch (err) {
+      log?.warn({ err }, "ignoring a malformed access event");
+    }
+  });
   return {
     async emit(event) {
-      // Listeners log their own failures; one failing does not keep the others from running.
-      await Promise.allSettled([...listeners].map(async (listener) => listener(event)));
+      await applyHere(event);
+      await transport?.publish(JSON.stringify({ origin, event })).catch((err) => {
+        log?.warn({ err, event: event.type }, "publishing an access change to the other servers failed");
+      });
     },
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    async close() {
+      await stop?.();
     },
   };
 }

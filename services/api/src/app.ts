@@ -21,11 +21,12 @@ import { loginLinkRoutes } from "./routes/login-link.ts";
 import { mlflowRoutes } from "./routes/mlflow.ts";
 import { mlflowArtifactRoutes } from "./routes/mlflow-artifacts.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { deploymentMetricsRoutes, prometheusRoutes } from "./routes/monitoring.ts";
 import { notebookKernelRoutes } from "./routes/notebook-kernels.ts";
+import { notebookRunRoutes } from "./routes/notebook-runs.ts";
 import { notebookRoutes } from "./routes/notebooks.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { runModelRoutes } from "./routes/run-models.ts";
-import { runRoutes } from "./routes/runs.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 
 /** The MLflow server version whose REST API Tandem answers (what `GET /version` says). */
@@ -98,11 +99,12 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     kernelRoutes(deps),
     notebookKernelRoutes(deps),
     experimentRoutes(deps),
-    runRoutes(deps),
+    notebookRunRoutes(deps),
     modelRoutes(deps),
     runModelRoutes(deps),
     jobRoutes(deps),
     deploymentRoutes(deps),
+    deploymentMetricsRoutes(deps),
   ]) {
     api.route("/", routes);
   }
@@ -140,6 +142,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
   app.use("/deployments/*", bodyLimit({ maxSize: config.maxBodyBytes }));
   app.route("/deployments", deploymentProxy(deps));
   app.route("/api", docsRoutes());
+  app.route("/", prometheusRoutes(deps));
   app.route("/", loginLinkRoutes(deps));
 
   app.notFound((c) =>

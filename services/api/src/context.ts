@@ -44,6 +44,8 @@ export interface ApiDeps {
   serving: Serving;
   /** Where revocations and role changes are announced, for open WebSockets to follow. */
   accessEvents: AccessEvents;
+  /** `GET /metrics` (Prometheus's text format) for a scraper with this token; off without one. */
+  prometheus?: { token: string | null; render(): Promise<{ body: string; contentType: string }> };
   /** What time it is, for expiries (tests inject a clock to reach one without waiting). */
   clock?: () => Date;
 }

@@ -1,6 +1,12 @@
-export { type AccessEvent, type AccessEvents, createAccessEvents } from "./access-events.ts";
+export { type AccessEvent, type AccessEvents, type AccessTransport, createAccessEvents } from "./access-events.ts";
 export { createApi } from "./app.ts";
-export { type Credentials, credentialsOf, type Identity, resolveIdentity } from "./auth/identity.ts";
+export {
+  type Credentials,
+  credentialsOf,
+  currentExpiry,
+  type Identity,
+  resolveIdentity,
+} from "./auth/identity.ts";
 export { KERNEL_TOKEN_TTL_MS, KernelTokens } from "./auth/kernel-tokens.ts";
 export { createToken, revokeToken } from "./auth/tokens.ts";
 export { bootstrapAdmin } from "./bootstrap.ts";

@@ -51,6 +51,8 @@ export interface LiveConnection {
   close(code: number, reason: string): void;
   /** From now on the socket's document updates are refused (a downgrade to viewer). */
   makeReadOnly(): void;
+  /** From now on its updates are accepted (a promotion to editor), as if it had connected as one. */
+  makeWritable(): void;
 }
 
 export interface Collab {
@@ -221,6 +223,10 @@ export function createCollab(options: CollabOptions): Collab {
         close: (code, reason) => (conn ? conn.close(code, reason) : ws.close(code, reason)),
         makeReadOnly: () => {
           access.readOnly = true;
+        },
+        makeWritable: () => {
+          access.readOnly = false;
+          conn?.becomeWritable();
         },
       };
       live.add(entry);

@@ -87,6 +87,13 @@ export class Connection {
     this.expiryTimer = setTimeout(() => this.checkExpiry(), Math.min(ms, EXPIRY_RECHECK_MS));
   }
 
+  /** Promoted: asked for its state as a writable client is on joining, and told no more refusals. */
+  becomeWritable() {
+    if (this.closed || this.access.readOnly) return;
+    this.deniedOnce = false;
+    this.send(syncStep1(this.room.doc));
+  }
+
   send(message: Uint8Array) {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED) return this.close(CloseCode.slowConsumer, "Too far behind the room");

@@ -196,9 +196,9 @@ export function buildLock(
     log(`waiting for the build of ${identity} already under way`);
     return pending.then((b) => ({ ...b, reused: true }));
   }
-  const job = doBuild(uv, envsDir, lock, identity, spec, log).finally(() => building.delete(identity));
-  building.set(identity, job);
-  return job;
+  const build = doBuild(uv, envsDir, lock, identity, spec, log).finally(() => building.delete(identity));
+  building.set(identity, build);
+  return build;
 }
 
 async function doBuild(

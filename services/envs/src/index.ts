@@ -2,7 +2,13 @@
 
 export { BuildLog } from "./build-log.ts";
 export { type BuiltEnvironment, buildLock, MARKER, removeStaleBuilds, resolveSpec } from "./builder.ts";
-export { DEFAULT_ENVIRONMENT_NAME, type EnsureDefaultOptions, ensureDefaultEnvironment } from "./default-env.ts";
+export {
+  DEFAULT_ENVIRONMENT_NAME,
+  DEFAULT_REQUIREMENTS,
+  type EnsureDefaultOptions,
+  ensureDefaultEnvironment,
+  MINIMAL_ENVIRONMENT_NAME,
+} from "./default-env.ts";
 export { EnvError, type EnvErrorCode } from "./errors.ts";
 export { type AllocateOptions, GpuAllocator, type GpuLease } from "./gpu/allocator.ts";
 export { checkDriver, minimumDriverFor } from "./gpu/cuda.ts";

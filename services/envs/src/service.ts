@@ -5,13 +5,14 @@ import { type Db, schema } from "@tandem/db";
 import type { Environment, EnvironmentSpec, EnvironmentStatus, GcResult } from "@tandem/protocol";
 import { and, desc, eq, inArray, isNotNull, max } from "drizzle-orm";
 import { BuildLog } from "./build-log.ts";
-import { buildLock, directorySize, indexArgs, MARKER, removeStaleBuilds, resolveSpec } from "./builder.ts";
+import { buildLock, directorySize, MARKER, removeStaleBuilds, resolveSpec } from "./builder.ts";
 import { EnvError } from "./errors.ts";
 import { GpuAllocator } from "./gpu/allocator.ts";
 import { readGpuInventory } from "./gpu/inventory.ts";
 import { type EnvironmentKernelspec, environmentKernelspec, kernelspecName } from "./kernelspec.ts";
 import { type KernelLaunch, prepareKernelLaunch } from "./launch.ts";
-import { type Lock, lockIdentity, renderRequirements } from "./lock.ts";
+import { type Lock, lockIdentity } from "./lock.ts";
+import { requirementsTxtOf } from "./requirements-export.ts";
 import { type Logger, locateUv, type Uv } from "./uv.ts";
 
 type Row = typeof schema.environments.$inferSelect;
@@ -49,7 +50,7 @@ export class EnvironmentService {
   private uvFound?: Promise<Uv>;
   private readonly live = new Map<string, BuildLog>();
   private readonly hints = new Map<string, ResolveHints>();
-  private readonly jobs = new Map<string, Promise<void>>();
+  private readonly builds = new Map<string, Promise<void>>();
   private readonly waiting: (() => void)[] = [];
   private active = 0;
   private closed = false;
@@ -138,7 +139,7 @@ export class EnvironmentService {
   async build(id: string): Promise<Environment | null> {
     const row = await this.row(id);
     if (!row) return null;
-    const busy = this.jobs.has(id);
+    const busy = this.builds.has(id);
     const present = row.status === "ready" && row.identity && existsSync(join(this.envsDir, row.identity, MARKER));
     if (!busy && !present) {
       await this.setStatus(id, "queued", { error: null });
@@ -149,7 +150,8 @@ export class EnvironmentService {
 
   /** Forgets an environment version; its directory stays until `gc()` finds nothing else uses it. */
   async delete(id: string): Promise<boolean> {
-    if (this.jobs.has(id)) throw new EnvError("busy", "The environment is being built; delete it once the build ends");
+    if (this.builds.has(id))
+      throw new EnvError("busy", "The environment is being built; delete it once the build ends");
     const rows = await this.options.db.delete(schema.environments).where(eq(schema.environments.id, id)).returning();
     return rows.length > 0;
   }
@@ -192,26 +194,7 @@ export class EnvironmentService {
   /** The lock as a requirements.txt with hashes (null until resolved). */
   async requirementsTxt(id: string): Promise<string | null> {
     const row = await this.row(id);
-    if (!row?.lock) return null;
-    const lock = row.lock as Lock;
-    const spec = row.spec as EnvironmentSpec;
-    // Only URLs travel: a local find-links directory means nothing on another machine.
-    const options = indexArgs(spec).reduce<string[]>((acc, a, i, all) => {
-      if (a.startsWith("--") && all[i + 1] && /^https?:/.test(all[i + 1]!)) acc.push(`${a} ${all[i + 1]}`);
-      if (a === "--no-index") acc.push(a);
-      return acc;
-    }, []);
-    return renderRequirements(lock.packages, {
-      comment: [
-        `Tandem environment ${row.name} v${row.version} (${row.identity})`,
-        `Python ${lock.python.implementation} ${lock.python.version} on ${lock.python.platform}`,
-        ...(lock.base
-          ? [`Built on the base interpreter ${lock.base.python} (${lock.base.packages.length} packages inherited)`]
-          : []),
-        "Install with: pip install --require-hashes -r requirements.txt",
-      ],
-      options,
-    });
+    return row ? requirementsTxtOf(row) : null;
   }
 
   /** Every ready environment as a kernelspec (for the kernel gateway's discovery). */
@@ -266,7 +249,7 @@ export class EnvironmentService {
 
   /** Resolves when the environment's current build (if any) has ended. */
   async settled(id: string): Promise<Environment | null> {
-    await this.jobs.get(id);
+    await this.builds.get(id);
     return this.get(id);
   }
 
@@ -275,7 +258,7 @@ export class EnvironmentService {
     this.closed = true;
     this.abort.abort();
     this.waiting.length = 0;
-    await Promise.allSettled([...this.jobs.values()]);
+    await Promise.allSettled([...this.builds.values()]);
   }
 
   private async row(id: string): Promise<Row | undefined> {
@@ -296,10 +279,10 @@ export class EnvironmentService {
   }
 
   private enqueue(id: string) {
-    if (this.jobs.has(id) || this.closed) return;
+    if (this.builds.has(id) || this.closed) return;
     const log = new BuildLog();
     this.live.set(id, log);
-    const job = (async () => {
+    const build = (async () => {
       await this.slot();
       try {
         await this.runBuild(id, log);
@@ -310,11 +293,11 @@ export class EnvironmentService {
     })()
       .catch((err) => this.options.log.error({ err, environmentId: id }, "environment build crashed"))
       .finally(() => {
-        this.jobs.delete(id);
+        this.builds.delete(id);
         this.live.delete(id);
         log.close();
       });
-    this.jobs.set(id, job);
+    this.builds.set(id, build);
   }
 
   private async slot() {

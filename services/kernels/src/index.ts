@@ -16,5 +16,6 @@ export { createKernels, type KernelInfo, type Kernels, type KernelsOptions } fro
 export type { KernelSpec, KernelspecSource } from "./kernelspecs.ts";
 export type { LaunchContext, LaunchContribution, PrepareLaunch } from "./launch.ts";
 export type { KernelOwner, MintToken } from "./manager.ts";
+export { type KernelIsolation, probeSandbox, type SandboxOptions } from "./sandbox.ts";
 export type { JupyterSession } from "./sessions.ts";
 export type { LiveChannel } from "./websocket.ts";

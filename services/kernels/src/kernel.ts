@@ -9,6 +9,7 @@ import { newConnectionInfo, writeConnectionFile } from "./connection.ts";
 import { KernelError, notRunning } from "./errors.ts";
 import type { KernelSpec } from "./kernelspecs.ts";
 import { type LaunchContribution, substituteArgv } from "./launch.ts";
+import { kernelCommand, SANDBOX_CONNECTION_FILE, type SandboxOptions, sandboxedProcesses } from "./sandbox.ts";
 import { newHeader, RawMessage } from "./wire.ts";
 
 /** Jupyter's kernel states, plus `starting`/`restarting`/`dead` that the server itself reports. */
@@ -34,8 +35,11 @@ export interface ProcessPlan {
   record?: Record<string, unknown>;
   uid?: number;
   gid?: number;
-  /** Put in front of argv (a sandbox). */
+  /** Put in front of argv (a hook's wrapper). */
   wrapper?: string[];
+  /** Run in a bubblewrap sandbox (sandbox.ts), with this host dir as its HOME. */
+  sandbox?: SandboxOptions;
+  home?: string;
 }
 
 interface Runtime {
@@ -47,6 +51,7 @@ interface Runtime {
   ending: boolean;
   /** Until ready, an exit is start-up's failure to report, not a death. */
   starting: boolean;
+  sandboxed: boolean;
 }
 
 const portTaken = (err: unknown) => err instanceof KernelError && err.code === "port_taken";
@@ -136,18 +141,21 @@ export class Kernel extends EventEmitter<Events> {
     await writeConnectionFile(connectionFile, info);
     // A kernel run as another OS user must read its own connection file (and no one else may).
     if (plan.uid !== undefined) await chown(connectionFile, plan.uid, plan.gid ?? plan.uid);
-    const argv = substituteArgv(plan.argv ?? this.spec.argv, connectionFile, this.spec);
+    // A sandboxed kernel sees its own connection file only, at a fixed path.
+    const inner = plan.sandbox ? SANDBOX_CONNECTION_FILE : connectionFile;
+    const planned = { ...plan, argv: substituteArgv(plan.argv ?? this.spec.argv, inner, this.spec) };
+    const { wrapper, argv, uid, gid } = kernelCommand(planned, connectionFile, this.spec.resourceDir);
     // The launcher gives the kernel its own process group: an interrupt reaches the kernel's
     // children too, and a shutdown kills them.
     const launched = await this.launcher
       .start({
         name: `kernel ${this.id}`,
         argv,
-        wrapper: plan.wrapper,
+        wrapper,
         cwd: plan.cwd,
         env: plan.env,
-        uid: plan.uid,
-        gid: plan.gid,
+        uid,
+        gid,
         logBytes: 4000,
       })
       .catch(async (err) => {
@@ -164,6 +172,7 @@ export class Kernel extends EventEmitter<Events> {
       release: plan.release,
       ending: false,
       starting: true,
+      sandboxed: !!plan.sandbox,
       exited: launched.exited.then(() => {}),
     };
     this.runtime = runtime;
@@ -318,7 +327,10 @@ export class Kernel extends EventEmitter<Events> {
       await this.request("control", this.message("interrupt_request", {}), 5000);
       return;
     }
-    runtime.process.signal("SIGINT");
+    // In a sandbox, not bubblewrap (SIGINT ends it, and the sandbox with it): what runs inside.
+    const pid = runtime.process.pid;
+    if (runtime.sandboxed && pid) for (const p of sandboxedProcesses(pid)) signalPid(p, "SIGINT");
+    else runtime.process.signal("SIGINT");
   }
 
   /** Replaces the process with a fresh one under the same id. */
@@ -394,5 +406,13 @@ export class Kernel extends EventEmitter<Events> {
       execution_state: this.state,
       connections: this.connections,
     };
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
   }
 }

@@ -13,6 +13,7 @@ import type { Kernel, KernelTimings } from "./kernel.ts";
 import { type KernelSpec, type KernelspecSource, Kernelspecs } from "./kernelspecs.ts";
 import type { PrepareLaunch } from "./launch.ts";
 import { KernelManager, type KernelOwner, type MintToken } from "./manager.ts";
+import type { SandboxOptions } from "./sandbox.ts";
 import { type JupyterSession, Sessions } from "./sessions.ts";
 import { ChannelsServer, type LiveChannel } from "./websocket.ts";
 
@@ -44,6 +45,8 @@ export interface KernelsOptions {
   timings?: Partial<KernelTimings>;
   /** Run kernel processes as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Run kernels in a bubblewrap sandbox (absent: isolation `none`). */
+  sandbox?: SandboxOptions;
   /** Takes some cells before their code reaches the kernel (`%pip install` in a Tandem environment). */
   cellMagic?: CellMagic;
   /** Starts kernel processes (default: child processes of this server). */
@@ -159,6 +162,7 @@ export function createKernels(o: KernelsOptions): Kernels {
       return o.apiUrl;
     },
     runAs: o.runAs,
+    sandbox: o.sandbox,
     launcher: o.launcher ?? new LocalLauncher(),
   });
   const executor = new Executor(

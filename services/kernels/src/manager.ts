@@ -5,6 +5,7 @@ import { kernelBaseEnv } from "./environment.ts";
 import { noSuchKernelspec } from "./errors.ts";
 import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
 import type { KernelSpec, Kernelspecs } from "./kernelspecs.ts";
+import { SANDBOX_HOME, type SandboxOptions } from "./sandbox.ts";
 
 /**
  * Every kernel runs in UTF-8 whatever the host's locale (a host in Latin-2 must not change what
@@ -50,6 +51,8 @@ export interface ManagerOptions {
   apiUrl?: string;
   /** Run kernels as this OS user. */
   runAs?: { uid: number; gid: number };
+  /** Run kernels in a bubblewrap sandbox (TANDEM_KERNEL_ISOLATION=sandbox). */
+  sandbox?: SandboxOptions;
   /** Starts kernel processes (local child processes, or elsewhere). */
   launcher: Launcher;
 }
@@ -65,6 +68,8 @@ export class KernelManager {
   private readonly pool = new Map<string, Kernel[]>();
   private readonly filling = new Map<string, Promise<void>>();
   private readonly unpoolable = new Set<string>();
+  /** A sandboxed pooled kernel's project: its working dir is mounted at start, so the pool is per project. */
+  private readonly poolProject = new Map<string, string | undefined>();
   private culling?: Promise<void>;
   private readonly cull?: NodeJS.Timeout;
   private closed = false;
@@ -106,8 +111,13 @@ export class KernelManager {
     return [...this.kernels.values()].map(({ kernel, owner }) => ({ kernel, owner }));
   }
 
-  private cwdFor(owner?: KernelOwner) {
+  private cwdFor(owner?: Pick<KernelOwner, "projectId">) {
     return `${this.o.workDir}/${owner?.projectId ?? "default"}`;
+  }
+
+  /** Pooled kernels fit any owner, or in a sandbox only owners of the project whose dir they mounted. */
+  private poolKey(spec: KernelSpec, projectId: string | undefined) {
+    return this.o.sandbox ? `${spec.name}\0${projectId ?? ""}` : spec.name;
   }
 
   private launchContext(kernel: Kernel, owner?: KernelOwner): LaunchContext {
@@ -148,18 +158,28 @@ export class KernelManager {
   /** The process plan (kernels always run with FIXED_LOCALE, whatever the host's): safe base env < kernelspec env < hooks < Tandem's identity variables. */
   private async plan(kernel: Kernel): Promise<ProcessPlan> {
     const rec = this.kernels.get(kernel.id);
-    const cwd = this.cwdFor(rec?.owner);
+    const projectId = rec ? rec.owner.projectId : this.poolProject.get(kernel.id);
+    const cwd = this.cwdFor({ projectId });
     await mkdir(cwd, { recursive: true });
     if (this.o.runAs) await chown(cwd, this.o.runAs.uid, this.o.runAs.gid);
+    // A sandboxed kernel's home persists per project (never shared: a cache is code another kernel would load).
+    const home = this.o.sandbox?.homesDir && `${this.o.sandbox.homesDir}/${projectId ?? "default"}`;
+    if (home) {
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      if (this.o.runAs) await chown(home, this.o.runAs.uid, this.o.runAs.gid);
+    }
     const contributions = rec ? await this.contributions(this.launchContext(kernel, rec.owner)) : [];
     const env: Record<string, string> = {
       ...kernelBaseEnv(),
+      // In a sandbox the server's home is not there: the project's kernel home is.
+      ...(this.o.sandbox ? { HOME: home ? SANDBOX_HOME : "/tmp", TMPDIR: "/tmp" } : {}),
       ...kernel.spec.env,
       PYTHONUNBUFFERED: "1",
       ...FIXED_LOCALE,
-      // ipykernel exits when this process goes (even SIGKILLed), so no kernel outlives its server.
-      JPY_PARENT_PID: String(process.pid),
     };
+    // ipykernel exits when this process goes (even SIGKILLed), so no kernel outlives its server; in a
+    // sandbox the server's pid is not visible and bubblewrap's --die-with-parent does this instead.
+    if (!this.o.sandbox) env.JPY_PARENT_PID = String(process.pid);
     for (const c of contributions) Object.assign(env, c.env, c.runtimeEnv);
     if (rec) Object.assign(env, identityEnv(this.identity(rec)));
     const argv = contributions.findLast((c) => c.argv)?.argv;
@@ -171,6 +191,8 @@ export class KernelManager {
       wrapper,
       uid: this.o.runAs?.uid,
       gid: this.o.runAs?.gid,
+      sandbox: this.o.sandbox,
+      home: home || undefined,
       release: async () => {
         for (const c of contributions) await c.release?.();
       },
@@ -187,8 +209,9 @@ export class KernelManager {
     if (this.closed) throw new Error("The kernel service is shutting down");
     const spec = specName ? await this.o.specs.get(specName) : await this.o.specs.defaultSpec();
     if (!spec) throw noSuchKernelspec(specName);
-    // Traversable, not listable: a kernel run as another user reaches its own file by name.
-    await mkdir(this.o.runtimeDir, { recursive: true, mode: this.o.runAs ? 0o711 : 0o700 });
+    // Traversable, not listable: a kernel run as another user reaches its own file by name (a
+    // sandboxed kernel gets its file mounted, and the dir stays closed).
+    await mkdir(this.o.runtimeDir, { recursive: true, mode: this.o.runAs && !this.o.sandbox ? 0o711 : 0o700 });
     const pooled = await this.adoptFromPool(spec, owner);
     if (pooled) return pooled;
     const kernel = this.newKernel(spec);
@@ -203,7 +226,7 @@ export class KernelManager {
       await rec.token?.revoke().catch(() => {});
       throw err;
     }
-    this.fillPool(spec);
+    this.fillPool(spec, owner.projectId);
     return kernel;
   }
 
@@ -215,13 +238,16 @@ export class KernelManager {
     });
   }
 
-  private fillPool(spec: KernelSpec) {
+  private fillPool(spec: KernelSpec, projectId: string | undefined) {
     if (this.o.poolSize <= 0 || this.closed || spec.language.toLowerCase() !== "python") return;
     if (this.unpoolable.has(spec.name)) return;
-    if (this.filling.has(spec.name)) return;
+    const key = this.poolKey(spec, projectId);
+    if (this.filling.has(key)) return;
+    this.evictPools(key);
     const fill = (async () => {
-      while (!this.closed && (this.pool.get(spec.name)?.length ?? 0) < this.o.poolSize) {
+      while (!this.closed && (this.pool.get(key)?.length ?? 0) < this.o.poolSize) {
         const kernel = this.newKernel(spec);
+        if (this.o.sandbox) this.poolProject.set(kernel.id, projectId);
         try {
           await kernel.start();
         } catch (err) {
@@ -236,17 +262,30 @@ export class KernelManager {
           await kernel.shutdown();
           return;
         }
-        const list = this.pool.get(spec.name) ?? [];
+        const list = this.pool.get(key) ?? [];
         list.push(kernel);
-        this.pool.set(spec.name, list);
+        this.pool.set(key, list);
         // A pooled kernel that dies is dropped from the pool.
         kernel.once("died", () => {
-          const l = this.pool.get(spec.name);
+          const l = this.pool.get(key);
           if (l?.includes(kernel)) l.splice(l.indexOf(kernel), 1);
         });
       }
-    })().finally(() => this.filling.delete(spec.name));
-    this.filling.set(spec.name, fill);
+    })().finally(() => this.filling.delete(key));
+    this.filling.set(key, fill);
+  }
+
+  /** Per-project pools (sandbox) are kept for the few projects used last, not for every project ever. */
+  private evictPools(used: string) {
+    const list = this.pool.get(used);
+    this.pool.delete(used);
+    this.pool.set(used, list ?? []);
+    const keys = [...this.pool.keys()];
+    for (const key of keys.slice(0, Math.max(0, keys.length - MAX_POOLS))) {
+      if (this.filling.has(key)) continue;
+      for (const k of this.pool.get(key) ?? []) void k.shutdown();
+      this.pool.delete(key);
+    }
   }
 
   /**
@@ -255,10 +294,11 @@ export class KernelManager {
    * process of their own, so they get a fresh kernel.
    */
   private async adoptFromPool(spec: KernelSpec, owner: KernelOwner): Promise<Kernel | undefined> {
-    const list = this.pool.get(spec.name);
+    const list = this.pool.get(this.poolKey(spec, owner.projectId));
     const kernel = list?.shift();
     if (!kernel) return undefined;
-    this.fillPool(spec);
+    this.poolProject.delete(kernel.id);
+    this.fillPool(spec, owner.projectId);
     if (!kernel.alive || kernel.state !== "idle") {
       await kernel.shutdown();
       return undefined;
@@ -275,7 +315,8 @@ export class KernelManager {
       const differs = (c: LaunchContribution) => Object.entries(c.env ?? {}).some(([k, v]) => started[k] !== v);
       if (contributions.some((c) => c.argv || differs(c))) {
         this.unpoolable.add(spec.name);
-        for (const k of this.pool.get(spec.name)?.splice(0) ?? []) void k.shutdown();
+        for (const [key, l] of this.pool)
+          if (key === spec.name || key.startsWith(`${spec.name}\0`)) for (const k of l.splice(0)) void k.shutdown();
         throw new Error("needs its own process");
       }
       rec.token = await this.mint(kernel, owner);
@@ -342,6 +383,9 @@ export class KernelManager {
     ]);
   }
 }
+
+/** Most kernelspec × project pools kept at once. */
+const MAX_POOLS = 8;
 
 function silentCode(code: string) {
   return { code, silent: true, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true };

@@ -41,8 +41,8 @@ export interface LiveChannel {
   /** What the server attached when it authorized the upgrade. */
   readonly grant: unknown;
   close(code: number, reason: string): void;
-  /** Watch-only from now on (a downgrade to viewer). */
-  stopSending(): void;
+  /** Watch-only from now on (a downgrade to viewer), or driving again (a promotion). */
+  setSending(canSend: boolean): void;
 }
 
 interface Conn {
@@ -198,8 +198,8 @@ export class ChannelsServer {
         kernelId: kernel.id,
         grant,
         close: (code, reason) => ws.close(code, reason),
-        stopSending: () => {
-          conn.canSend = false;
+        setSending: (canSend) => {
+          conn.canSend = canSend;
         },
       };
       this.live.add(entry);

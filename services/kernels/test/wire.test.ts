@@ -69,7 +69,17 @@ describe("kernelspecs and kernel environment", () => {
       TANDEM_DATA_DIR: "/d",
       AWS_SECRET_ACCESS_KEY: "k",
       GITHUB_TOKEN: "g",
+      PYTHONPATH: "/srv/tandem",
+      NODE_OPTIONS: "--inspect",
+      https_proxy: "http://proxy:3128",
+      CUDA_VISIBLE_DEVICES: "0",
     });
-    expect(env).toEqual({ PATH: "/bin", HOME: "/home/x" });
+    // An allow-list: what is not named (the server's PYTHONPATH, NODE_OPTIONS) stays out too.
+    expect(env).toEqual({
+      PATH: "/bin",
+      HOME: "/home/x",
+      https_proxy: "http://proxy:3128",
+      CUDA_VISIBLE_DEVICES: "0",
+    });
   });
 });

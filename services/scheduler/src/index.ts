@@ -1,8 +1,10 @@
-// Schedules (cron), the run queue with leases, headless parameterised runs, detached notebooks.
+// Jobs (cron or on demand), the notebook-run queue with leases, headless parameterised runs, detached notebooks.
 
 export type { SchedulerDeps, SchedulerTimings } from "./context.ts";
 export { firesBetween, nextFire, parseSchedule, upcoming } from "./cron.ts";
 export { SchedulerError, type SchedulerErrorCode } from "./errors.ts";
+export { ARTIFACT_NAME } from "./notebook-run-execution.ts";
+export type { NotebookRunFilter } from "./notebook-runs.ts";
 export {
   declaredParameters,
   INJECTED_TAG,
@@ -11,6 +13,4 @@ export {
   parameterProblems,
   pythonLiteral,
 } from "./parameters.ts";
-export { ARTIFACT_NAME } from "./run-execution.ts";
-export type { RunFilter } from "./runs.ts";
 export { createScheduler, type Scheduler, type SchedulerOptions } from "./scheduler.ts";

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray, isNotNull, lte } from "drizzle-orm";
 import type { SchedulerDeps } from "./context.ts";
 import { firesBetween, nextFire, parseSchedule } from "./cron.ts";
 import { invalid, notFound } from "./errors.ts";
-import { firstLine, insertRun, type RunRow } from "./queue.ts";
+import { firstLine, insertRun, type NotebookRunRow } from "./queue.ts";
 import { checkRunInput } from "./validate.ts";
 import { type JobRow, toJob } from "./views.ts";
 
@@ -127,7 +127,7 @@ export class Jobs {
     ]);
     const nameOf = new Map(names.map((n) => [n.id, n.name]));
     const envOf = new Map(envs.map((e) => [e.id, e]));
-    const lastOf = new Map<string, RunRow>(last.map((r) => [r.jobId!, r]));
+    const lastOf = new Map<string, NotebookRunRow>(last.map((r) => [r.jobId!, r]));
     const now = this.d.clock();
     return rows.map((j) => {
       let problem: string | null = null;
@@ -167,7 +167,7 @@ export class Jobs {
       parameters?: Record<string, unknown>;
       createdBy: string | null;
     },
-  ): Promise<RunRow | null> {
+  ): Promise<NotebookRunRow | null> {
     const now = this.d.clock();
     let busy: { number: number } | undefined;
     if (job.concurrency === "skip") {

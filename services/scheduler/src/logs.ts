@@ -1,12 +1,12 @@
 import type { CellRun } from "@tandem/protocol";
 import type { SchedulerDeps } from "./context.ts";
-import type { RunRow } from "./queue.ts";
+import type { NotebookRunRow } from "./queue.ts";
 
 // Tracebacks carry terminal colours; a log is plain text.
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, "g");
 
 /** The run's log: its lifecycle events, then each cell's status, timing, streams and error. */
-export async function runLogs(d: SchedulerDeps, run: RunRow): Promise<string> {
+export async function runLogs(d: SchedulerDeps, run: NotebookRunRow): Promise<string> {
   let out = run.log;
   if (!run.documentId) return out;
   const nb = await d.collab.exportNotebook(run.documentId).catch(() => null);

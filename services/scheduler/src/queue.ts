@@ -4,12 +4,12 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 
 const { notebookRuns: runs, jobs } = schema;
 
-export type RunRow = typeof runs.$inferSelect;
-export type NewRun = Omit<typeof runs.$inferInsert, "number">;
-export type RunSet = PgUpdateSetSource<typeof runs>;
+export type NotebookRunRow = typeof runs.$inferSelect;
+export type NewNotebookRun = Omit<typeof runs.$inferInsert, "number">;
+export type NotebookRunSet = PgUpdateSetSource<typeof runs>;
 
 /** Inserts a run, numbered after the notebook's last one. Null when a unique key already holds it (a cron time fired twice). */
-export async function insertRun(db: Db, values: NewRun): Promise<RunRow | null> {
+export async function insertRun(db: Db, values: NewNotebookRun): Promise<NotebookRunRow | null> {
   const number = values.notebookId
     ? sql<number>`(select coalesce(max(${runs.number}), 0) + 1 from ${runs} where ${runs.notebookId} = ${values.notebookId})`
     : sql<number>`1`;
@@ -26,7 +26,7 @@ export async function insertRun(db: Db, values: NewRun): Promise<RunRow | null> 
  * workers, in any number of processes, claim at once without waiting on each other or sharing a run.
  * A run of a job whose policy is `queue` waits while another run of that job is going.
  */
-export async function claimNext(db: Db, worker: string, leaseMs: number, now: Date): Promise<RunRow | null> {
+export async function claimNext(db: Db, worker: string, leaseMs: number, now: Date): Promise<NotebookRunRow | null> {
   return db.transaction(async (tx) => {
     const waitsForSibling = sql`exists (
       select 1 from ${runs} r2 join ${jobs} j on j.id = r2.job_id
@@ -79,7 +79,7 @@ const held = (runId: string, worker: string, attempt: number) =>
 /** Extends the lease. Null when it was lost (expired and taken over, or the run was deleted). */
 export async function renewLease(
   db: Db,
-  run: Pick<RunRow, "id" | "attempt">,
+  run: Pick<NotebookRunRow, "id" | "attempt">,
   worker: string,
   leaseMs: number,
   now: Date,
@@ -95,9 +95,9 @@ export async function renewLease(
 /** Writes to a run only while `worker` holds it; false when the lease was lost. */
 export async function updateHeld(
   db: Db,
-  run: Pick<RunRow, "id" | "attempt">,
+  run: Pick<NotebookRunRow, "id" | "attempt">,
   worker: string,
-  set: RunSet,
+  set: NotebookRunSet,
 ): Promise<boolean> {
   const rows = await db
     .update(runs)
@@ -108,7 +108,7 @@ export async function updateHeld(
 }
 
 /** Runs whose worker stopped renewing: locked here so that one reaper handles each. */
-export async function expiredLeases(db: Db, now: Date, handle: (row: RunRow, tx: Db) => Promise<void>) {
+export async function expiredLeases(db: Db, now: Date, handle: (row: NotebookRunRow, tx: Db) => Promise<void>) {
   await db.transaction(async (tx) => {
     const rows = await tx
       .select()

@@ -3,7 +3,7 @@ import type { SchedulerDeps, SchedulerTimings } from "./context.ts";
 import { parseSchedule, upcoming } from "./cron.ts";
 import { conflict, invalid } from "./errors.ts";
 import { Jobs } from "./jobs.ts";
-import { Runs, type Who } from "./runs.ts";
+import { NotebookRuns, type Who } from "./notebook-runs.ts";
 import { checkRunInput } from "./validate.ts";
 import type { JobRow } from "./views.ts";
 import { Notifier } from "./webhooks.ts";
@@ -57,7 +57,7 @@ export function createScheduler(o: SchedulerOptions) {
     schedule(0);
   }
 
-  const runsFace = new Runs(d, t, worker);
+  const runsFace = new NotebookRuns(d, t, worker);
 
   const jobsFace = {
     row: (id: string) => jobs.row(id),

@@ -2,7 +2,7 @@ import { type Db, schema } from "@tandem/db";
 import type { CellRun, Job, NotebookRun, NotebookRunStatus, RunError } from "@tandem/protocol";
 import { inArray } from "drizzle-orm";
 import { upcoming } from "./cron.ts";
-import type { RunRow } from "./queue.ts";
+import type { NotebookRunRow } from "./queue.ts";
 
 export type JobRow = typeof schema.jobs.$inferSelect;
 
@@ -31,13 +31,13 @@ async function experimentRunsOf(db: Db, runIds: string[]) {
   return { metrics, experiments };
 }
 
-export async function toNotebookRuns(db: Db, rows: RunRow[]): Promise<NotebookRun[]> {
+export async function toNotebookRuns(db: Db, rows: NotebookRunRow[]): Promise<NotebookRun[]> {
   const ids = rows.map((r) => r.experimentRunId).filter((id): id is string => !!id);
   const { metrics, experiments } = await experimentRunsOf(db, ids);
   return rows.map((r) => toNotebookRun(r, r.experimentRunId ? metrics.get(r.experimentRunId) : undefined, experiments));
 }
 
-function toNotebookRun(r: RunRow, metrics: Latest | undefined, experiments: Map<string, string>): NotebookRun {
+function toNotebookRun(r: NotebookRunRow, metrics: Latest | undefined, experiments: Map<string, string>): NotebookRun {
   const durationMs = r.startedAt && r.finishedAt ? Math.max(0, r.finishedAt.getTime() - r.startedAt.getTime()) : null;
   return {
     id: r.id,
@@ -75,7 +75,7 @@ function toNotebookRun(r: RunRow, metrics: Latest | undefined, experiments: Map<
 
 export interface JobExtras {
   notebookName: string | null;
-  lastRun: RunRow | null;
+  lastRun: NotebookRunRow | null;
   problem: string | null;
 }
 

@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import { type Db, schema } from "@tandem/db";
 import { eq } from "drizzle-orm";
 import type { SchedulerDeps, SchedulerTimings } from "./context.ts";
-import { claimNext, expiredLeases, logLine, type RunRow, renewLease, updateHeld } from "./queue.ts";
-import { type Outcome, RunControl, RunExecution } from "./run-execution.ts";
+import { NotebookRunExecution, type Outcome, RunControl } from "./notebook-run-execution.ts";
+import { claimNext, expiredLeases, logLine, type NotebookRunRow, renewLease, updateHeld } from "./queue.ts";
 import type { Notifier } from "./webhooks.ts";
 
 /** Failures that another attempt cannot fix: retrying them would fail the same way. */
@@ -16,7 +16,7 @@ const FINAL_CODES = new Set(["invalid_parameters", "notebook_missing", "environm
  */
 export class Worker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
-  private readonly running = new Map<string, RunExecution>();
+  private readonly running = new Map<string, NotebookRunExecution>();
   private readonly finishing = new Set<Promise<void>>();
   private wakeUp?: () => void;
   private loop?: Promise<void>;
@@ -74,13 +74,13 @@ export class Worker {
   }
 
   /** Runs a detached notebook here, where its kernel is (the run was inserted already leased to this worker). */
-  runDetached(row: RunRow, fromCellId: string | null) {
+  runDetached(row: NotebookRunRow, fromCellId: string | null) {
     this.begin(row, (x) => x.executeDetached(fromCellId));
   }
 
-  private begin(row: RunRow, go: (x: RunExecution) => Promise<Outcome>) {
+  private begin(row: NotebookRunRow, go: (x: NotebookRunExecution) => Promise<Outcome>) {
     const control = new RunControl();
-    const x = new RunExecution(this.d, row, this.id, control);
+    const x = new NotebookRunExecution(this.d, row, this.id, control);
     this.running.set(row.id, x);
     const heartbeat = setInterval(
       () => {
@@ -120,7 +120,7 @@ export class Worker {
     this.finishing.add(done);
   }
 
-  private async finish(row: RunRow, x: RunExecution, outcome: Outcome) {
+  private async finish(row: NotebookRunRow, x: NotebookRunExecution, outcome: Outcome) {
     if (outcome.requeue) {
       const now = this.d.clock();
       await updateHeld(this.d.db, row, this.id, {

@@ -34,6 +34,12 @@ const EnvSchema = z.object({
   TANDEM_ENVS_DIR: z.string().min(1).optional(),
   TANDEM_UV_CACHE_DIR: z.string().min(1).optional(),
   TANDEM_DEFAULT_ENV: bool.default(true),
+  TANDEM_DEFAULT_ENV_REQUIREMENTS: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((s) => !/(^|[\s,])-/.test(s), "requirements only (no options such as --index-url)")
+    .optional(),
   TANDEM_GPU_INVENTORY_FILE: z.string().min(1).optional(),
   TANDEM_ENV_BUILDS: int(1, 16).default(1),
   TANDEM_COLLAB_MAX_MESSAGE_BYTES: int(1, 2 ** 40).default(32 * 1024 * 1024),
@@ -47,9 +53,15 @@ const EnvSchema = z.object({
   TANDEM_OUTPUT_COUNT_LIMIT: int(1, 1_000_000).default(500),
   TANDEM_OUTPUT_BYTES_LIMIT: int(1024, 2 ** 40).default(10 * 1024 * 1024),
   TANDEM_KERNEL_USER: z.string().min(1).optional(),
+  TANDEM_KERNEL_ISOLATION: z.enum(["sandbox", "none"], { error: "must be sandbox or none" }).default("sandbox"),
+  TANDEM_BWRAP: z.string().min(1).default("bwrap"),
+  TANDEM_KERNEL_READ_PATHS: z.string().optional(),
+  TANDEM_KERNEL_WRITE_PATHS: z.string().optional(),
   TANDEM_SCHEDULER_WORKERS: int(0, 256).default(2),
   TANDEM_RUN_LEASE_MS: int(200, 3_600_000).default(30_000),
   TANDEM_SCHEDULER_POLL_MS: int(10, 60_000).default(1000),
+  TANDEM_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  TANDEM_METRICS_RETENTION_DAYS: int(1, 3650).default(30),
 });
 
 export interface Config {
@@ -75,6 +87,8 @@ export interface Config {
   uvCacheDir?: string;
   /** Build a default Python 3 environment with ipykernel at first start when no usable kernelspec exists. */
   defaultEnv: boolean;
+  /** The first-start environment's requirements (default: the data-science stack). */
+  defaultEnvRequirements?: string[];
   /** A recorded `nvidia-smi --query-gpu=... --format=csv` output to use as the GPU inventory. */
   gpuInventoryFile?: string;
   /** Environment builds that run at once. */
@@ -100,11 +114,23 @@ export interface Config {
   outputBytesLimit: number;
   /** Run kernels as this OS user (the server must be allowed to switch to it). */
   kernelUser?: string;
+  /** sandbox: kernels in bubblewrap (own PID, mount, IPC, UTS namespaces); none: as the server's processes. */
+  kernelIsolation: "sandbox" | "none";
+  /** The bubblewrap program. */
+  bwrap: string;
+  /** Host paths sandboxed kernels may also read. */
+  kernelReadPaths: string[];
+  /** Host paths sandboxed kernels may also write. */
+  kernelWritePaths: string[];
   /** Runs this process executes at once (0: it schedules and serves, other processes run). */
   schedulerWorkers: number;
   /** How long a run stays a worker's without a heartbeat (a dead worker's runs wait this long). */
   runLeaseMs: number;
   schedulerPollMs: number;
+  /** The bearer token Prometheus scrapes `GET /metrics` with (off without one). */
+  metricsToken?: string;
+  /** How long deployments' per-minute metrics and request log are kept (days). */
+  metricsRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -138,6 +164,8 @@ export function loadConfig(
     envsDir: e.TANDEM_ENVS_DIR && resolve(e.TANDEM_ENVS_DIR),
     uvCacheDir: e.TANDEM_UV_CACHE_DIR && resolve(e.TANDEM_UV_CACHE_DIR),
     defaultEnv: e.TANDEM_DEFAULT_ENV,
+    // Space- or comma-separated, as on a command line: "numpy pandas polars ipykernel".
+    defaultEnvRequirements: e.TANDEM_DEFAULT_ENV_REQUIREMENTS?.split(/[\s,]+/).filter(Boolean),
     gpuInventoryFile: e.TANDEM_GPU_INVENTORY_FILE,
     envBuilds: e.TANDEM_ENV_BUILDS,
     collabMaxMessageBytes: e.TANDEM_COLLAB_MAX_MESSAGE_BYTES,
@@ -154,9 +182,21 @@ export function loadConfig(
     outputCountLimit: e.TANDEM_OUTPUT_COUNT_LIMIT,
     outputBytesLimit: e.TANDEM_OUTPUT_BYTES_LIMIT,
     kernelUser: e.TANDEM_KERNEL_USER,
+    kernelIsolation: e.TANDEM_KERNEL_ISOLATION,
+    bwrap: e.TANDEM_BWRAP,
+    kernelReadPaths: (e.TANDEM_KERNEL_READ_PATHS ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((p) => resolve(p)),
+    kernelWritePaths: (e.TANDEM_KERNEL_WRITE_PATHS ?? "")
+      .split(delimiter)
+      .filter(Boolean)
+      .map((p) => resolve(p)),
     schedulerWorkers: e.TANDEM_SCHEDULER_WORKERS,
     runLeaseMs: e.TANDEM_RUN_LEASE_MS,
     schedulerPollMs: e.TANDEM_SCHEDULER_POLL_MS,
+    metricsToken: e.TANDEM_METRICS_TOKEN,
+    metricsRetentionDays: e.TANDEM_METRICS_RETENTION_DAYS,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

@@ -8,7 +8,7 @@ import { bootstrapAdmin, createAccessEvents, createApi, KernelTokens } from "@ta
 import { type Collab, createCollab } from "@tandem/collab";
 import { type Database, openDatabase } from "@tandem/db";
 import { EnvironmentService, ensureDefaultEnvironment, PipMagic } from "@tandem/envs";
-import { createKernels, type Kernels } from "@tandem/kernels";
+import { createKernels, type Kernels, probeSandbox } from "@tandem/kernels";
 import { LocalLauncher } from "@tandem/launcher";
 import type { Environment } from "@tandem/protocol";
 import { createScheduler, type Scheduler } from "@tandem/scheduler";
@@ -16,10 +16,11 @@ import { createServing, type Serving } from "@tandem/serving";
 import { createTracking, type Tracking } from "@tandem/tracking";
 import pino, { type Logger } from "pino";
 import { collabUpgrade } from "./collab-upgrade.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { kernelsUpgrade } from "./kernels-upgrade.ts";
 import { LiveAccess } from "./live-access.ts";
 import { pathOnly, redactingStream } from "./log-redact.ts";
+import { prometheusExport } from "./metrics.ts";
 import { mountShareRedirect } from "./share-redirect.ts";
 import { mountWebApp } from "./static.ts";
 import { refuseUpgrade, type UpgradeHandler } from "./upgrade.ts";
@@ -63,6 +64,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     { level: config.logLevel, base: { service: "tandem" } },
     redactingStream(options.logStream ?? process.stdout),
   );
+  // Kernels run as `nobody` when a root server has no TANDEM_KERNEL_USER (sandboxed: root does the mounts).
+  const runAs = config.kernelUser
+    ? osUser(config.kernelUser)
+    : config.kernelIsolation === "sandbox" && process.getuid?.() === 0
+      ? osUser("nobody")
+      : undefined;
+  const sandbox =
+    config.kernelIsolation === "sandbox"
+      ? { bwrap: config.bwrap, readPaths: config.kernelReadPaths, writePaths: config.kernelWritePaths }
+      : undefined;
+  // Isolation was asked for: without a working sandbox the server does not start (checked once).
+  const unusable = sandbox && (await probeSandbox(sandbox, process.getuid?.() === 0 ? runAs : undefined));
+  if (unusable) throw new ConfigError(unusable);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
     const applied = await database.migrate();
@@ -91,7 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await chmod(dir, 0o700);
   }
   // Secrets are read once, into the config: nothing started later (kernels, builds) inherits them.
-  for (const name of ["TANDEM_TOKEN", "DATABASE_URL", "PGPASSWORD"]) delete process.env[name];
+  for (const name of ["TANDEM_TOKEN", "TANDEM_METRICS_TOKEN", "DATABASE_URL", "PGPASSWORD"]) delete process.env[name];
   const envs = await EnvironmentService.open({
     db: database.db,
     dataDir: filesDir,
@@ -146,7 +160,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     streamOutputLimit: config.streamOutputLimit,
     outputCountLimit: config.outputCountLimit,
     outputBytesLimit: config.outputBytesLimit,
-    runAs: config.kernelUser ? osUser(config.kernelUser) : undefined,
+    runAs,
+    // Each project's kernels keep one home (caches, history) under the data dir.
+    sandbox: sandbox && { ...sandbox, homesDir: join(filesDir, "homes"), hidden: [filesDir] },
     // `%pip install` in an environment's kernel builds the environment's next version and moves the kernel to it.
     cellMagic: new PipMagic(envs),
     // A kernel's token reaches only its notebook's project, as an editor at most, for what notebook
@@ -179,10 +195,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log: log.child({ service: "serving" }),
     dataDir: join(filesDir, "serving"),
     publicUrl: () => publicUrl,
+    clock: options.clock,
+    metricsRetentionDays: config.metricsRetentionDays,
   });
 
   // Revocations and role changes, announced by the API and followed by open WebSockets.
-  const accessEvents = createAccessEvents();
+  // Sent to every server sharing the database too, so their open sockets follow (Postgres NOTIFY).
+  const channel = database.channel;
+  const accessEvents = await createAccessEvents(
+    channel && {
+      publish: (payload) => channel.publish("tandem_access", payload),
+      subscribe: (onMessage) => channel.subscribe("tandem_access", onMessage),
+    },
+    log,
+  );
   const app = createApi({
     db: database.db,
     log,
@@ -194,6 +220,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     serving,
     accessEvents,
     clock,
+    prometheus: {
+      token: config.metricsToken ?? null,
+      ...prometheusExport({ db: database.db, collab, kernels, scheduler, serving }),
+    },
     config: {
       maxBodyBytes: config.maxBodyBytes,
       allowSignup: config.allowSignup,
@@ -205,7 +235,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   mountShareRedirect(app, collab);
   mountWebApp(app, config.webDist);
 
-  const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log });
+  const live = new LiveAccess({ db: database.db, collab, kernels, events: accessEvents, log, clock });
   const upgrades: UpgradeHandler[] = [
     collabUpgrade(database.db, collab, live, clock),
     kernelsUpgrade(database.db, kernels, live, clock),
@@ -242,6 +272,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const defaultEnvironment = config.defaultEnv
     ? ensureDefaultEnvironment(envs, {
         log: log.child({ area: "envs" }),
+        requirements: config.defaultEnvRequirements,
         hasUsableKernelspec: () => kernels.kernelspecs.anyRunnable(),
       }).catch((err) => {
         log.error({ err }, "default environment failed");
@@ -269,6 +300,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         live.close();
+        await accessEvents.close();
         clearInterval(renewal);
         // Runs going here go back to the queue before their kernels stop.
         await scheduler.close();

@@ -5,6 +5,14 @@ import type { DeploymentRow } from "./store.ts";
 /** Names the version that answered (and the deployment), on every proxied response. */
 export const VERSION_HEADER = "x-tandem-model-version";
 
+/** What the proxy tells the recorder about the answer (filled in as it goes). */
+export interface Answered {
+  replica: string | null;
+  version: number | null;
+  /** The replica's response body (the recorder may sample it into the request log). */
+  body: ArrayBuffer | null;
+}
+
 const mlflowError = (status: number, error_code: string, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify({ error_code, message }), {
     status,
@@ -21,6 +29,7 @@ export async function invoke(
   row: DeploymentRow,
   op: string,
   req: Invocation,
+  answered: Answered = { replica: null, version: null, body: null },
 ): Promise<Response> {
   if (op === "ping" || op === "health") {
     const ok = !!rt?.hasReady();
@@ -41,6 +50,8 @@ export async function invoke(
           : `Deployment '${row.name}' has no ready replica`,
       );
     replica.inflight++;
+    answered.replica = replica.id;
+    answered.version = replica.version;
     try {
       const res = await fetch(`${replica.url}/${op}`, {
         method: op === "version" ? "GET" : "POST",
@@ -49,6 +60,7 @@ export async function invoke(
         signal: AbortSignal.timeout(row.timeoutMs),
       });
       const body = await res.arrayBuffer();
+      answered.body = body;
       const headers: Record<string, string> = { [VERSION_HEADER]: String(replica.version) };
       const type = res.headers.get("content-type");
       if (type) headers["content-type"] = type;

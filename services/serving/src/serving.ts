@@ -3,14 +3,22 @@ import { join } from "node:path";
 import { type Db, type ServedVersion, schema } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
 import type { Launcher } from "@tandem/launcher";
-import type { CreateDeployment, Deployment, DeploymentStatus, UpdateDeployment } from "@tandem/protocol";
+import type {
+  CreateDeployment,
+  Deployment,
+  DeploymentStatus,
+  MetricsWindow,
+  RequestLogQuery,
+  UpdateDeployment,
+} from "@tandem/protocol";
 import type { ModelVersion, Tracking } from "@tandem/tracking";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
 import { environmentFor } from "./environment.ts";
 import { invalid, ServingError } from "./errors.ts";
 import { materializeModel } from "./model-files.ts";
-import { invoke } from "./proxy.ts";
+import { Monitor } from "./monitoring/monitor.ts";
+import { type Answered, invoke } from "./proxy.ts";
 import { DeploymentRuntime } from "./runtime.ts";
 import * as store from "./store.ts";
 
@@ -28,6 +36,10 @@ export interface ServingOptions {
   followMs?: number;
   /** Longest wait for a new replica's first /ping (default 5 min: a cold model load can be slow). */
   replicaStartTimeoutMs?: number;
+  /** What time it is (monitoring's buckets and windows; tests move it). */
+  clock?: () => Date;
+  /** How long per-minute metrics and the request log are kept, in days (default 30). */
+  metricsRetentionDays?: number;
 }
 
 export interface Invocation {
@@ -45,6 +57,24 @@ export function createServing(o: ServingOptions) {
   const runtimes = new Map<string, DeploymentRuntime>();
   const chains = new Map<string, Promise<void>>();
   let closed = false;
+  // Deployments' names by id, for the replica gauges' labels.
+  const names = new Map<string, string>();
+  const monitor = new Monitor({
+    db,
+    log: o.log,
+    clock: o.clock,
+    retentionDays: o.metricsRetentionDays,
+    replicas: () =>
+      [...runtimes].flatMap(([id, rt]) =>
+        rt.replicas().map((r) => ({
+          deployment: names.get(id) ?? id,
+          replica: r.id,
+          version: r.version,
+          state: r.state,
+          restarts: r.restarts,
+        })),
+      ),
+  });
 
   const runtimeOf = (id: string) => {
     const found = runtimes.get(id);
@@ -98,6 +128,7 @@ export function createServing(o: ServingOptions) {
     return serial(id, async () => {
       if (closed) return;
       const row = await store.deploymentRow(db, id);
+      names.set(id, row.name);
       const rt = runtimeOf(id);
       if (row.desired === "stopped") {
         await rt.stopAll();
@@ -209,6 +240,8 @@ export function createServing(o: ServingOptions) {
         restarts: r.restarts,
         lastError: r.lastError,
       })),
+      logSampleRate: row.logSampleRate,
+      sensitive: row.sensitive,
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };
@@ -285,6 +318,8 @@ export function createServing(o: ServingOptions) {
           replicas: input.replicas,
           timeoutMs: input.timeoutMs,
           resources: { gpus: input.gpus },
+          logSampleRate: input.logSampleRate,
+          sensitive: input.sensitive,
           createdBy: userId,
         })
         .onConflictDoNothing()
@@ -311,6 +346,8 @@ export function createServing(o: ServingOptions) {
       if (patch.replicas !== undefined) set.replicas = patch.replicas;
       if (patch.timeoutMs !== undefined) set.timeoutMs = patch.timeoutMs;
       if (patch.canary !== undefined) set.canary = patch.canary;
+      if (patch.logSampleRate !== undefined) set.logSampleRate = patch.logSampleRate;
+      if (patch.sensitive !== undefined) set.sensitive = patch.sensitive;
       await db.update(schema.deployments).set(set).where(eq(schema.deployments.id, row.id));
       await tracked(row.id, userId, "updated");
       return toDeployment(await store.deploymentRow(db, row.id));
@@ -356,9 +393,35 @@ export function createServing(o: ServingOptions) {
     },
     /** The proxy: `/deployments/<name>/<op>` (invocations, ping, health, version). */
     async invoke(name: string, op: string, req: Invocation): Promise<Response> {
+      const started = performance.now();
       const row = await store.deploymentRow(db, name);
-      return invoke(runtimes.get(row.id), row, op, req);
+      const answered: Answered = { replica: null, version: null, body: null };
+      const res = await invoke(runtimes.get(row.id), row, op, req, answered);
+      monitor.record(
+        {
+          deploymentId: row.id,
+          deployment: row.name,
+          version: answered.version,
+          replica: answered.replica,
+          status: res.status,
+          latencySeconds: (performance.now() - started) / 1000,
+          bytesIn: req.body?.byteLength ?? 0,
+          bytesOut: answered.body?.byteLength ?? 0,
+        },
+        { rate: row.logSampleRate, sensitive: row.sensitive },
+        { input: req.body, output: answered.body },
+      );
+      return res;
     },
+    /** Requests, rate, errors and latency quantiles over a window (what was flushed). */
+    metrics: async (id: string, window: MetricsWindow) =>
+      monitor.metrics((await store.deploymentRow(db, id)).id, window),
+    /** The sampled request log (inputs and predictions), newest first. */
+    requestLog: async (id: string, q: RequestLogQuery) => monitor.requests((await store.deploymentRow(db, id)).id, q),
+    /** Writes recorded requests now (the timer does it every second). */
+    flushMetrics: () => monitor.flush(),
+    /** Deployments' Prometheus series (prom-client registry). */
+    prometheus: monitor.series.registry,
     /** Brings back every deployment that should run (after a restart). */
     async start() {
       const rows = await store.running(db);
@@ -371,6 +434,7 @@ export function createServing(o: ServingOptions) {
       clearInterval(follow);
       await Promise.all([...chains.values()]);
       await Promise.all([...runtimes.values()].map((rt) => rt.stopAll()));
+      await monitor.close();
     },
   };
   return serving;

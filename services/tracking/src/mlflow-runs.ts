@@ -1,12 +1,10 @@
 import { type Db, schema } from "@tandem/db";
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { invalid, missing } from "./errors.ts";
-import { type Experiment, getExperiment, stringComparison, type ViewType } from "./experiments.ts";
-import { type Clause, type OrderBy, parseFilter, parseOrderBy } from "./filter.ts";
+import { type Experiment, getExperiment } from "./experiments.ts";
 import { newRunId, newRunName } from "./ids.ts";
-import { num, numOrNull, rowsOf } from "./sql.ts";
+import { num, numOrNull } from "./sql.ts";
 import { validateKey, validateValue } from "./validate.ts";
-import { readValue } from "./values.ts";
 
 const { runs, runTags } = schema;
 
@@ -46,11 +44,11 @@ export interface MlflowRun {
   data: { metrics: MetricPoint[]; params: { key: string; value: string }[]; tags: { key: string; value: string }[] };
 }
 
-type RunRow = typeof runs.$inferSelect;
+type MlflowRunRow = typeof runs.$inferSelect;
 export const artifactUriOf = (experimentId: number, runId: string) =>
   `mlflow-artifacts:/${experimentId}/${runId}/artifacts`;
 
-export function toRunInfo(r: RunRow): MlflowRunInfo {
+export function toRunInfo(r: MlflowRunRow): MlflowRunInfo {
   return {
     runId: r.id,
     experimentId: num(r.experimentId),
@@ -83,8 +81,8 @@ export const PROVENANCE_TAGS = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Run columns derived from provenance tags (only the ones present). */
-export function columnsFromTags(tags: Map<string, string>): Partial<RunRow> {
-  const out: Partial<RunRow> = {};
+export function columnsFromTags(tags: Map<string, string>): Partial<MlflowRunRow> {
+  const out: Partial<MlflowRunRow> = {};
   const nb = tags.get(PROVENANCE_TAGS.notebookId);
   if (nb && UUID.test(nb)) out.sourceNotebookId = nb.toLowerCase();
   if (tags.has(PROVENANCE_TAGS.notebookRevision)) out.notebookRevision = tags.get(PROVENANCE_TAGS.notebookRevision)!;
@@ -109,14 +107,14 @@ export function runIdOf(body: { run_id?: unknown; run_uuid?: unknown }): string 
   return id;
 }
 
-export async function getRunRow(db: Db, runId: string): Promise<RunRow> {
+export async function getRunRow(db: Db, runId: string): Promise<MlflowRunRow> {
   const [row] = await db.select().from(runs).where(eq(runs.id, runId)).limit(1);
   if (!row) throw missing(`Run with id=${runId} not found`);
   return row;
 }
 
 /** A run and the project it belongs to (through its experiment), in one query, for access checks. */
-export async function getRunWithProject(db: Db, runId: string): Promise<{ row: RunRow; projectId: string }> {
+export async function getRunWithProject(db: Db, runId: string): Promise<{ row: MlflowRunRow; projectId: string }> {
   const [found] = await db
     .select({ row: runs, projectId: schema.experiments.projectId })
     .from(runs)
@@ -128,7 +126,7 @@ export async function getRunWithProject(db: Db, runId: string): Promise<{ row: R
 }
 
 /** MLflow refuses writes to deleted runs; Tandem also refuses them to finished runs (reopen with status RUNNING). */
-export function assertWritable(row: Pick<RunRow, "id" | "lifecycleStage" | "status">): void {
+export function assertWritable(row: Pick<MlflowRunRow, "id" | "lifecycleStage" | "status">): void {
   if (row.lifecycleStage !== "active")
     throw invalid(`The run ${row.id} must be in the 'active' state. Current state is ${row.lifecycleStage}.`);
   if (TERMINAL.has(row.status))
@@ -184,10 +182,10 @@ export interface UpdateRun {
   runName?: string;
 }
 
-export async function updateRun(db: Db, row: RunRow, u: UpdateRun): Promise<MlflowRunInfo> {
+export async function updateRun(db: Db, row: MlflowRunRow, u: UpdateRun): Promise<MlflowRunInfo> {
   if (row.lifecycleStage !== "active")
     throw invalid(`The run ${row.id} must be in the 'active' state. Current state is ${row.lifecycleStage}.`);
-  const set: Partial<RunRow> = {};
+  const set: Partial<MlflowRunRow> = {};
   if (u.status !== undefined) {
     if (!(RUN_STATUSES as readonly string[]).includes(u.status)) throw invalid(`Invalid run status '${u.status}'`);
     set.status = u.status;
@@ -205,7 +203,7 @@ export async function updateRun(db: Db, row: RunRow, u: UpdateRun): Promise<Mlfl
   return toRunInfo({ ...row, ...set });
 }
 
-export async function setRunStage(db: Db, row: RunRow, stage: "active" | "deleted"): Promise<void> {
+export async function setRunStage(db: Db, row: MlflowRunRow, stage: "active" | "deleted"): Promise<void> {
   if (stage === "active") {
     const exp = await getExperiment(db, num(row.experimentId));
     if (exp.lifecycleStage !== "active") throw invalid(`Cannot restore a run of the deleted experiment ${exp.id}`);

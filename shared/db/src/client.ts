@@ -17,6 +17,14 @@ export interface Database {
   /** Runs pending migrations (idempotent, safe with concurrent servers). */
   migrate(): Promise<string[]>;
   close(): Promise<void>;
+  /** Messages between the servers sharing a database (Postgres LISTEN/NOTIFY); absent on PGlite (one process). */
+  channel?: DatabaseChannel;
+}
+
+export interface DatabaseChannel {
+  publish(channel: string, payload: string): Promise<void>;
+  /** Resolves once listening; returns the function that stops. */
+  subscribe(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 export interface DatabaseOptions {
@@ -44,6 +52,15 @@ function openPostgres(url: string, max: number): Database {
         await client.begin(async (tx) => fn((statement) => tx.unsafe(statement) as Promise<Record<string, unknown>[]>));
       }),
     close: () => client.end({ timeout: 5 }),
+    channel: {
+      publish: async (channel, payload) => {
+        await client.notify(channel, payload);
+      },
+      subscribe: async (channel, onMessage) => {
+        const { unlisten } = await client.listen(channel, onMessage);
+        return unlisten;
+      },
+    },
   };
 }
 

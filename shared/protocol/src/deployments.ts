@@ -20,6 +20,14 @@ const Target = {
   version: z.number().int().min(1).optional().describe("Serve this version, pinned"),
 };
 
+const LogSampleRate = z
+  .number()
+  .min(0)
+  .max(1)
+  .describe("Share of requests kept with their input and prediction in the request log (0..1)");
+const Sensitive = z.boolean().describe("Never log this deployment's inputs and predictions");
+const Monitoring = { logSampleRate: LogSampleRate.default(0.01), sensitive: Sensitive.default(false) };
+
 export const CreateDeployment = z
   .object({
     name: DeploymentName,
@@ -33,6 +41,7 @@ export const CreateDeployment = z
       .refine((c) => (c.alias === undefined) !== (c.version === undefined), "give the canary an alias or a version")
       .optional()
       .describe("Another version taking this share of the requests"),
+    ...Monitoring,
   })
   .refine((d) => !(d.alias !== undefined && d.version !== undefined), "give an alias or a version, not both")
   .meta({ id: "CreateDeployment" });
@@ -47,6 +56,8 @@ export const UpdateDeployment = z
       .object({ ...Target, percent: z.number().int().min(1).max(99) })
       .nullable()
       .optional(),
+    logSampleRate: LogSampleRate.optional(),
+    sensitive: Sensitive.optional(),
   })
   .refine((d) => !(d.alias !== undefined && d.version !== undefined), "give an alias or a version, not both")
   .meta({ id: "UpdateDeployment" });
@@ -84,6 +95,8 @@ export const Deployment = z
       .describe("The versions answering now, with their share of requests (percent)"),
     url: z.string().describe("POST <url>/invocations with `Authorization: Bearer <token>`"),
     replicaStates: z.array(DeploymentReplica),
+    logSampleRate: LogSampleRate,
+    sensitive: Sensitive,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

@@ -6,6 +6,7 @@ export * from "./environments.ts";
 export * from "./errors.ts";
 export * from "./kernels.ts";
 export * from "./models.ts";
+export * from "./monitoring.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
 export * from "./runs.ts";

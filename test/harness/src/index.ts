@@ -8,6 +8,14 @@ export {
   writeNbformatFixture,
 } from "./nbformat.ts";
 export { adminDatabaseUrl, assertPostgres, createTestDatabase, INSTALL_HINT, type TestDatabase } from "./postgres.ts";
+export {
+  createNotebook,
+  type Kernelspecs,
+  type Preamble,
+  type PreambleOptions,
+  startPreamble,
+  usePreamble,
+} from "./preamble.ts";
 export { repoRoot, startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 export { createProject, createUser, type TestUser } from "./users.ts";
 export { assertUv, makeWheels, serveWheels, type TinyWheel, testUvCache } from "./wheels.ts";

@@ -83,7 +83,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   if (!options.process) {
     const config = loadConfig({ ...process.env, ...env }, { host: "127.0.0.1", port: 0 });
-    const server = await startServer(config, { logStream: options.logStream ?? process.stderr, clock: options.clock });
+    const server = await startServer(config, {
+      logStream: options.logStream ?? process.stderr,
+      clock: options.clock,
+    }).catch(async (err) => {
+      // A server that failed to start leaves nothing behind.
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!options.database) await database.drop();
+      throw err;
+    });
     return finish(server.url, { server }, () => server.close());
   }
 

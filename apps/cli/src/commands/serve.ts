@@ -29,7 +29,17 @@ export const serve: Command = {
       }
       throw err;
     }
-    const server = await startServer(config);
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer(config);
+    } catch (err) {
+      // Start-up checks (the kernel sandbox) say what to change, as configuration errors do.
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
     process.stderr.write(
       `\n  Tandem is running at ${server.url}/\n  Open this URL to sign in as admin:\n    ${server.loginUrl}\n\n`,
     );

@@ -1,7 +1,7 @@
 import { createEffect, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { formatDate } from "../lib/format.ts";
+import { describeCron, formatInZone, timeZones } from "../lib/jobs.ts";
 import { runsApi } from "../lib/runs.ts";
-import { describeCron, formatInZone, timeZones } from "../lib/schedule.ts";
 import { messageOf } from "./ErrorNote.tsx";
 
 /**

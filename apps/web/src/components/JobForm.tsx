@@ -1,8 +1,8 @@
 import type { Job } from "@tandem/protocol";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { api } from "../lib/api.ts";
+import { type ParameterRow, parameterRows, parseParameters } from "../lib/jobs.ts";
 import { runsApi } from "../lib/runs.ts";
-import { type ParameterRow, parameterRows, parseParameters } from "../lib/schedule.ts";
 import { CronField } from "./CronField.tsx";
 import { ErrorNote, messageOf } from "./ErrorNote.tsx";
 import { ParametersEditor } from "./ParametersEditor.tsx";

@@ -1,5 +1,5 @@
 import { For, Show } from "solid-js";
-import type { ParameterRow } from "../lib/schedule.ts";
+import type { ParameterRow } from "../lib/jobs.ts";
 
 /** Parameters as name / value rows; values are JSON (plain text is taken as a string). */
 export function ParametersEditor(props: {

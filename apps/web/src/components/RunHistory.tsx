@@ -1,8 +1,8 @@
 import type { NotebookRun, NotebookRunPage } from "@tandem/protocol";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { isActive } from "../lib/jobs.ts";
 import { usePolling } from "../lib/polling.ts";
 import type { RunQuery } from "../lib/runs.ts";
-import { isActive } from "../lib/schedule.ts";
 import { ErrorNote, messageOf } from "./ErrorNote.tsx";
 import { RunsTable } from "./RunsTable.tsx";
 

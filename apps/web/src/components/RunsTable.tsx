@@ -2,7 +2,7 @@ import { A } from "@solidjs/router";
 import type { NotebookRun } from "@tandem/protocol";
 import { createMemo, For, Show } from "solid-js";
 import { formatDate } from "../lib/format.ts";
-import { elapsed, formatDuration, parametersInline } from "../lib/schedule.ts";
+import { elapsed, formatDuration, parametersInline } from "../lib/jobs.ts";
 import { formatMetric } from "../lib/tracking.ts";
 import { RunStatusBadge } from "./RunStatus.tsx";
 

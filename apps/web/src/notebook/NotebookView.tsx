@@ -60,6 +60,7 @@ export function NotebookView(props: NotebookViewProps) {
   const [wantFocus, setWantFocus] = createSignal<string | null>(null);
   const [message, setMessage] = createSignal<string | null>(null);
   const [showHelp, setShowHelp] = createSignal(false);
+  const [askRestart, setAskRestart] = createSignal<"restart" | "run-all" | null>(null);
   const editors = new Map<string, EditorView>();
   const deleted: { index: number; cell: NbCell }[] = [];
   let clipboard: NbCell | null = null;
@@ -433,27 +434,54 @@ export function NotebookView(props: NotebookViewProps) {
               >
                 ■
               </button>
-              <button
-                type="button"
-                class="btn btn-icon"
-                aria-label="Restart kernel"
-                title="Restart (0, 0)"
-                onClick={() => command("restart")}
-              >
-                ↻
-              </button>
-              <button
-                type="button"
-                class="btn btn-icon"
-                aria-label="Restart kernel and run all cells"
-                title="Restart and run all"
-                style={{ width: "auto", padding: "0 6px" }}
-                onClick={() =>
-                  void api.restart(props.notebookId, true).catch((err) => say(`Could not restart: ${messageOf(err)}`))
+              <Show
+                when={askRestart()}
+                fallback={
+                  <>
+                    <button
+                      type="button"
+                      class="btn btn-icon"
+                      aria-label="Restart kernel"
+                      title="Restart (0, 0)"
+                      onClick={() => setAskRestart("restart")}
+                    >
+                      ↻
+                    </button>
+                    <button
+                      type="button"
+                      class="btn btn-icon"
+                      aria-label="Restart kernel and run all cells"
+                      title="Restart and run all"
+                      style={{ width: "auto", padding: "0 6px" }}
+                      onClick={() => setAskRestart("run-all")}
+                    >
+                      ↻▶
+                    </button>
+                  </>
                 }
               >
-                ↻▶
-              </button>
+                {/* A restart loses the kernel's variables: asked once more in place, as JupyterLab asks. */}
+                <span class="confirm" role="group" aria-label="Confirm restart">
+                  <span class="small">Restart the kernel? Its variables are lost.</span>
+                  <button
+                    type="button"
+                    class="btn btn-sm btn-danger-solid"
+                    ref={(el) => queueMicrotask(() => el.focus())}
+                    onClick={() => {
+                      const runAll = askRestart() === "run-all";
+                      setAskRestart(null);
+                      void api
+                        .restart(props.notebookId, runAll)
+                        .catch((err) => say(`Could not restart: ${messageOf(err)}`));
+                    }}
+                  >
+                    {askRestart() === "run-all" ? "Restart and run all" : "Restart"}
+                  </button>
+                  <button type="button" class="btn btn-sm btn-ghost" onClick={() => setAskRestart(null)}>
+                    Cancel
+                  </button>
+                </span>
+              </Show>
             </div>
           </Show>
           <Show when={props.showKernel !== false}>

@@ -1,6 +1,7 @@
 import { createEffect, createMemo, createSignal, For, Match, onCleanup, Show, Switch, untrack } from "solid-js";
 import * as Y from "yjs";
 import { ansiCss, applyCarriageReturns, parseAnsi } from "../lib/ansi.ts";
+import { frameFor } from "../lib/frames.ts";
 import { renderLatexOutput, renderMarkdown } from "../lib/markdown.ts";
 import {
   coalesceStreams,
@@ -16,6 +17,7 @@ import {
   tracebackText,
 } from "../lib/outputs.ts";
 import { sanitizeHtml } from "../lib/sanitize.ts";
+import { SandboxedOutput } from "./SandboxedOutput.tsx";
 
 /** Text with ANSI colours, carriage returns applied (progress bars), as styled spans. */
 export function AnsiText(props: { text: string; class?: string }) {
@@ -42,12 +44,14 @@ function Html(props: { html: string; class: string }) {
 }
 
 function DataOutputView(props: { output: DataOutput }) {
+  const frame = createMemo(() => frameFor(props.output.data));
   const mime = () => pickMime(props.output.data);
   const payload = () => props.output.data[mime() ?? ""];
   return (
     <Switch
       fallback={<p class="muted small">[output of type {Object.keys(props.output.data).join(", ")} cannot be shown]</p>}
     >
+      <Match when={frame()}>{(f) => <SandboxedOutput kind={f().kind} payload={props.output.data[f().mime]} />}</Match>
       <Match when={mime() === "text/html"}>
         <Html class="output-html" html={sanitizeHtml(joinText(payload()))} />
       </Match>

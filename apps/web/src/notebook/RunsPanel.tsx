@@ -5,9 +5,9 @@ import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { ParametersEditor } from "../components/ParametersEditor.tsx";
 import { RunStatusBadge } from "../components/RunStatus.tsx";
 import { relativeTime } from "../lib/format.ts";
+import { elapsed, formatDuration, isActive, type ParameterRow, parseParameters } from "../lib/jobs.ts";
 import { usePolling } from "../lib/polling.ts";
 import { runsApi } from "../lib/runs.ts";
-import { elapsed, formatDuration, isActive, type ParameterRow, parseParameters } from "../lib/schedule.ts";
 
 /**
  * The notebook's runs: start a headless run with parameters, keep this notebook running on the

@@ -128,7 +128,7 @@ export function EnvironmentPage() {
             </Show>
 
             <h2>Build log</h2>
-            <pre class="build-log" aria-label="Build log" aria-live={building(e()) ? "polite" : "off"}>
+            <pre class="build-log" role="log" aria-label="Build log">
               {log() || (building(e()) ? "Waiting for the build…" : "No log.")}
             </pre>
 

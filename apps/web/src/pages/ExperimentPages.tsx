@@ -5,7 +5,8 @@ import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { KeyValues } from "../components/KeyValues.tsx";
 import { MetricChart } from "../components/MetricChart.tsx";
 import { RunLoggedModels } from "../components/RegisterModel.tsx";
-import { ApiError } from "../lib/api.ts";
+import { ApiError, api } from "../lib/api.ts";
+import { envHref, envsApi } from "../lib/environments.ts";
 import { usePageTitle } from "../lib/title.ts";
 import {
   type ArtifactEntry,
@@ -22,17 +23,24 @@ import {
 } from "../lib/tracking.ts";
 
 const when = (ms: number) => new Date(ms).toLocaleString();
+/** A project's name for breadcrumbs (null when it cannot be read). */
+const projectName = (id: string) =>
+  api.project(id).then(
+    (p) => p.name,
+    () => null,
+  );
 
 export function ExperimentsListPage() {
   const params = useParams<{ projectId: string }>();
   const [list] = createResource(() => params.projectId, trackingApi.experiments);
+  const [project] = createResource(() => params.projectId, projectName);
   usePageTitle(() => "Experiments");
   return (
     <section class="content">
       <nav class="crumbs" aria-label="Breadcrumb">
         <A href="/">Projects</A>
         <span aria-hidden="true">/</span>
-        <A href={`/projects/${params.projectId}`}>Project</A>
+        <A href={`/projects/${params.projectId}`}>{project() ?? "Project"}</A>
         <span aria-hidden="true">/</span>
       </nav>
       <div class="page-head">
@@ -66,6 +74,7 @@ export function ExperimentPage() {
   const params = useParams<{ experimentId: string }>();
   const navigate = useNavigate();
   const [exp] = createResource(() => params.experimentId, trackingApi.experiment);
+  const [project] = createResource(() => exp()?.projectId, projectName);
   usePageTitle(() => exp()?.name);
   const [sort, setSort] = createSignal<Sort | null>(null);
   const [filterDraft, setFilterDraft] = createSignal("");
@@ -126,6 +135,8 @@ export function ExperimentPage() {
         <A href="/">Projects</A>
         <span aria-hidden="true">/</span>
         <Show when={exp()}>
+          <A href={`/projects/${exp()!.projectId}`}>{project() ?? "Project"}</A>
+          <span aria-hidden="true">/</span>
           <A href={`/projects/${exp()!.projectId}/experiments`}>Experiments</A>
           <span aria-hidden="true">/</span>
         </Show>
@@ -210,7 +221,13 @@ export function ExperimentPage() {
         </table>
       </div>
       <p class="muted" role="status">
-        {loading() ? "Loading runs…" : runs().length ? `${runs().length} runs shown` : "No runs match."}
+        {loading()
+          ? "Loading runs…"
+          : runs().length
+            ? `${runs().length} runs shown`
+            : filter().trim()
+              ? "No runs match this filter."
+              : "No runs yet. Runs appear here as they are logged (mlflow.start_run() in a notebook)."}
       </p>
       <Show when={cursor()}>
         <button type="button" class="btn" disabled={loading()} onClick={() => load(true)}>
@@ -374,6 +391,14 @@ function ExecutedNotebook(props: { json: string }) {
 export function RunPage() {
   const params = useParams<{ runId: string }>();
   const [run] = createResource(() => params.runId, trackingApi.run);
+  const [exp] = createResource(
+    () => run()?.experimentId,
+    (id) => trackingApi.experiment(id).catch(() => null),
+  );
+  const [env] = createResource(
+    () => run()?.environmentId,
+    (id) => (/^[0-9a-f-]{36}$/i.test(id) ? envsApi.get(id).catch(() => null) : null),
+  );
   usePageTitle(() => run()?.name);
   return (
     <section class="content">
@@ -384,7 +409,7 @@ export function RunPage() {
             <nav class="crumbs" aria-label="Breadcrumb">
               <A href="/">Projects</A>
               <span aria-hidden="true">/</span>
-              <A href={`/experiments/${r().experimentId}`}>Experiment</A>
+              <A href={`/experiments/${r().experimentId}`}>{exp()?.name ?? "Experiment"}</A>
               <span aria-hidden="true">/</span>
             </nav>
             <div class="page-head">
@@ -392,13 +417,19 @@ export function RunPage() {
               <span class="badge">{r().status}</span>
             </div>
             <p class="muted small">
-              Started {when(r().startTime)} by {r().userName}
+              Started {when(r().startTime)}
+              <Show when={r().userName}> by {r().userName}</Show>
               <Show when={r().notebookId}>
                 {" · "}
                 <A href={`/notebooks/${r().notebookId}`}>Source notebook</A>
                 <Show when={r().notebookRevision}> (version {r().notebookRevision})</Show>
               </Show>
-              <Show when={r().environmentId}> · Environment {r().environmentId}</Show>
+              <Show when={r().environmentId}>
+                {" · Environment "}
+                <Show when={env()} fallback={<span class="mono">{r().environmentId!.slice(0, 12)}</span>}>
+                  <A href={envHref(env()!.id)}>{env()!.name}</A>
+                </Show>
+              </Show>
             </p>
             <div class="columns">
               <div class="panel">
@@ -441,11 +472,15 @@ export function ComparePage() {
     () => ids().join(","),
     () => Promise.all(ids().map((id) => trackingApi.run(id))),
   );
+  const [exp] = createResource(
+    () => params.experimentId,
+    (id) => trackingApi.experiment(id).catch(() => null),
+  );
   usePageTitle(() => "Compare runs");
   return (
     <section class="content">
       <nav class="crumbs" aria-label="Breadcrumb">
-        <A href={`/experiments/${params.experimentId}`}>Experiment</A>
+        <A href={`/experiments/${params.experimentId}`}>{exp()?.name ?? "Experiment"}</A>
         <span aria-hidden="true">/</span>
       </nav>
       <div class="page-head">

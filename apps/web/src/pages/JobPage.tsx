@@ -7,8 +7,8 @@ import { JobForm } from "../components/JobForm.tsx";
 import { JobSchedule, UpcomingTimes } from "../components/JobRow.tsx";
 import { RunHistory } from "../components/RunHistory.tsx";
 import { api } from "../lib/api.ts";
+import { formatDuration, parametersInline } from "../lib/jobs.ts";
 import { runsApi } from "../lib/runs.ts";
-import { formatDuration, parametersInline } from "../lib/schedule.ts";
 import { usePageTitle } from "../lib/title.ts";
 
 /** `/jobs/:jobId`: one job, its settings (`?edit=1` edits them) and its run history. */

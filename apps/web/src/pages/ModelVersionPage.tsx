@@ -3,6 +3,7 @@ import { createResource, For, type JSX, Show } from "solid-js";
 import { DeployButton } from "../components/DeployButton.tsx";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { KeyValues } from "../components/KeyValues.tsx";
+import { envHref } from "../lib/environments.ts";
 import { flavorsOf, type ModelLineage, modelFileUrl, modelHref, modelsApi, signatureOf } from "../lib/models.ts";
 import { usePageTitle } from "../lib/title.ts";
 import { formatMetric } from "../lib/tracking.ts";
@@ -134,7 +135,9 @@ function LineageChain(props: { lineage: ModelLineage }) {
             "Environment",
             <>
               <Show when={env().name} fallback={<span>unnamed</span>}>
-                <span>{env().name}</span>
+                <Show when={/^[0-9a-f-]{36}$/i.test(env().id)} fallback={<span>{env().name}</span>}>
+                  <A href={envHref(env().id)}>{env().name}</A>
+                </Show>
               </Show>
               <Show when={env().lockHash}>
                 <span class="muted small mono"> lock {short(env().lockHash!, 19)}</span>

@@ -8,8 +8,6 @@ import { ParametersEditor } from "../components/ParametersEditor.tsx";
 import { RunStatusBadge } from "../components/RunStatus.tsx";
 import { api } from "../lib/api.ts";
 import { formatDate } from "../lib/format.ts";
-import { usePolling } from "../lib/polling.ts";
-import { fetchLogs, runsApi } from "../lib/runs.ts";
 import {
   elapsed,
   formatDuration,
@@ -18,7 +16,9 @@ import {
   type ParameterRow,
   parameterRows,
   parseParameters,
-} from "../lib/schedule.ts";
+} from "../lib/jobs.ts";
+import { usePolling } from "../lib/polling.ts";
+import { fetchLogs, runsApi } from "../lib/runs.ts";
 import { user } from "../lib/session.ts";
 import { usePageTitle } from "../lib/title.ts";
 import { formatMetric } from "../lib/tracking.ts";

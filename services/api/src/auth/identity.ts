@@ -15,6 +15,8 @@ export interface Identity {
   sessionId?: string;
   /** "kernel" for a kernel's token: it reaches only what notebook code needs (kernel-scope.ts). */
   kind: "personal" | "kernel";
+  /** When the token or session expires (null: a token without expiry); open sockets close then. */
+  expiresAt: Date | null;
 }
 
 /** Where a request may carry its credentials (headers, query, cookie), as in Jupyter. */
@@ -75,6 +77,7 @@ async function identityFromToken(db: Db, secret: string, now: Date): Promise<Ide
       tokenId: schema.apiTokens.id,
       projectId: schema.apiTokens.projectId,
       kind: schema.apiTokens.kind,
+      expiresAt: schema.apiTokens.expiresAt,
     })
     .from(schema.apiTokens)
     .innerJoin(schema.users, eq(schema.users.id, schema.apiTokens.userId))
@@ -94,6 +97,7 @@ async function identityFromToken(db: Db, secret: string, now: Date): Promise<Ide
     tokenId: row.tokenId,
     projectScope: row.projectId,
     kind: row.kind === "kernel" ? "kernel" : "personal",
+    expiresAt: row.expiresAt,
   };
 }
 
@@ -120,10 +124,35 @@ function noteTokenUse(db: Db, tokenId: string, now: Date) {
 async function identityFromSession(db: Db, secret: string, now: Date): Promise<Identity | null> {
   const sessionId = digest(secret);
   const [row] = await db
-    .select({ user: userColumns })
+    .select({ user: userColumns, expiresAt: schema.sessions.expiresAt })
     .from(schema.sessions)
     .innerJoin(schema.users, eq(schema.users.id, schema.sessions.userId))
     .where(and(eq(schema.sessions.id, sessionId), gt(schema.sessions.expiresAt, now)))
     .limit(1);
-  return row ? { user: row.user, via: "session", projectScope: null, sessionId, kind: "personal" } : null;
+  return row
+    ? { user: row.user, via: "session", projectScope: null, sessionId, kind: "personal", expiresAt: row.expiresAt }
+    : null;
+}
+
+/**
+ * A credential's expiry now (it may have been renewed since it was resolved): null for none,
+ * undefined when it is revoked, deleted or past `now`.
+ */
+export async function currentExpiry(db: Db, who: Identity, now: Date): Promise<Date | null | undefined> {
+  if (who.tokenId) {
+    const [row] = await db
+      .select({ expiresAt: schema.apiTokens.expiresAt })
+      .from(schema.apiTokens)
+      .where(and(eq(schema.apiTokens.id, who.tokenId), isNull(schema.apiTokens.revokedAt)))
+      .limit(1);
+    if (!row) return undefined;
+    return row.expiresAt && row.expiresAt <= now ? undefined : row.expiresAt;
+  }
+  if (!who.sessionId) return undefined;
+  const [row] = await db
+    .select({ expiresAt: schema.sessions.expiresAt })
+    .from(schema.sessions)
+    .where(and(eq(schema.sessions.id, who.sessionId), gt(schema.sessions.expiresAt, now)))
+    .limit(1);
+  return row?.expiresAt;
 }

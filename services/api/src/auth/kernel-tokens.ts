@@ -1,5 +1,5 @@
 import { type Db, schema } from "@tandem/db";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { createToken, revokeToken } from "./tokens.ts";
 
 /** How long a kernel token lives without renewal; renewed while its kernel lives. */
@@ -74,7 +74,14 @@ export class KernelTokens {
     await this.db
       .update(schema.apiTokens)
       .set({ expiresAt: new Date(now + this.ttlMs) })
-      .where(and(inArray(schema.apiTokens.id, [...this.live]), isNull(schema.apiTokens.revokedAt)));
+      // An expired token stays expired: a renewal that came too late (a stalled server) does not revive it.
+      .where(
+        and(
+          inArray(schema.apiTokens.id, [...this.live]),
+          isNull(schema.apiTokens.revokedAt),
+          gt(schema.apiTokens.expiresAt, new Date(now)),
+        ),
+      );
     return true;
   }
 }

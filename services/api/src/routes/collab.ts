@@ -137,7 +137,7 @@ const toVersion = (v: {
   createdAt: v.createdAt.toISOString(),
 });
 
-export function collabRoutes({ db, collab, clock = () => new Date() }: ApiDeps) {
+export function collabRoutes({ db, collab, accessEvents, clock = () => new Date() }: ApiDeps) {
   return router()
     .openapi(importNotebook, async (c) => {
       const who = requireIdentity(c);
@@ -178,6 +178,8 @@ export function collabRoutes({ db, collab, clock = () => new Date() }: ApiDeps) 
       const params = c.req.valid("param");
       const { notebook } = await requireNotebook(db, requireIdentity(c), params.id, "editor");
       if (!(await collab.shareLinks.revoke(notebook.id, params.linkId))) throw notFound("Share link");
+      // This server's guests are closed by collab already; other servers' hear of it.
+      await accessEvents.emit({ type: "share-link-revoked", shareLinkId: params.linkId, notebookId: notebook.id });
       return c.body(null, 204);
     })
     .openapi(createVersion, async (c) => {

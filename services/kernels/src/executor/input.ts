@@ -15,8 +15,8 @@ export function publishInputRequest(state: PublishedState, r: RunningCell, msg: 
         cellId: r.cellId,
         prompt: String(c.prompt ?? ""),
         password: Boolean(c.password),
-        clientId: r.job.clientId ?? null,
-        userId: r.job.user.id,
+        clientId: r.queued.clientId ?? null,
+        userId: r.queued.user.id,
       } satisfies InputRequest,
     })
     .catch(() => {});
@@ -31,7 +31,7 @@ export async function answerInput(
   value: string,
 ): Promise<boolean> {
   if (!r?.input || !kernel) return false;
-  if (r.job.user.id !== userId)
+  if (r.queued.user.id !== userId)
     throw new KernelError("not_your_input", "Only the person who ran the cell can answer its input");
   const request = r.input;
   r.input = undefined;

@@ -7,9 +7,9 @@ import type { RawMessage } from "../wire.ts";
 import { PublishedState } from "./document.ts";
 import { answerInput, publishInputRequest } from "./input.ts";
 import { applyIopub } from "./iopub.ts";
-import { Job } from "./job.ts";
 import { KernelLink } from "./kernel-link.ts";
 import type { CellMagic } from "./magic.ts";
+import { QueuedCell } from "./queued-cell.ts";
 import { RunningCell } from "./running-cell.ts";
 import type { CellOutcome, ExecutionRecord, OpenDoc } from "./types.ts";
 
@@ -26,7 +26,7 @@ export interface RunnerContext {
 
 /** One notebook's queue of cell runs on its kernel, one cell at a time. */
 export class NotebookRunner {
-  readonly queue: Job[] = [];
+  readonly queue: QueuedCell[] = [];
   running?: RunningCell;
   readonly state: PublishedState;
   readonly link: KernelLink;
@@ -58,18 +58,18 @@ export class NotebookRunner {
 
   /** Queues cells (a cell already running or queued keeps its place); returns each cell's outcome. */
   enqueue(cellIds: string[], user: KernelOwner["user"], allowStdin: boolean, clientId?: number) {
-    const jobs = cellIds.map((cellId) => {
-      if (this.running?.cellId === cellId) return this.running.job;
-      const queued = this.queue.find((j) => j.cellId === cellId);
-      if (queued) return queued;
-      const job = new Job(cellId, user, allowStdin, clientId);
-      this.queue.push(job);
-      return job;
+    const cells = cellIds.map((cellId) => {
+      if (this.running?.cellId === cellId) return this.running.queued;
+      const waiting = this.queue.find((j) => j.cellId === cellId);
+      if (waiting) return waiting;
+      const queued = new QueuedCell(cellId, user, allowStdin, clientId);
+      this.queue.push(queued);
+      return queued;
     });
     // "queued" until it starts (then "running"): collaborators see the queue.
     void this.state.markQueued(cellIds, (id) => this.queue.some((j) => j.cellId === id)).catch(() => {});
     this.kick();
-    return jobs.map((j) => ({ cellId: j.cellId, outcome: j.outcome }));
+    return cells.map((j) => ({ cellId: j.cellId, outcome: j.outcome }));
   }
 
   private kick() {
@@ -94,53 +94,53 @@ export class NotebookRunner {
 
   private async drain() {
     while (this.queue.length) {
-      const job = this.queue.shift()!;
+      const queued = this.queue.shift()!;
       const kernel = this.liveKernel();
       if (!kernel?.alive) {
-        await this.cancel([job, ...this.queue.splice(0)], "The kernel is not running");
+        await this.cancel([queued, ...this.queue.splice(0)], "The kernel is not running");
         return;
       }
       let outcome: CellOutcome | undefined;
       try {
-        outcome = await this.run(kernel, job);
+        outcome = await this.run(kernel, queued);
       } catch (err) {
-        job.done({ status: "cancelled", reason: "Running the cell failed" });
+        queued.done({ status: "cancelled", reason: "Running the cell failed" });
         throw err;
       }
       // Not a code cell (any more): nothing ran, the queue goes on.
-      job.done(outcome ?? { status: "cancelled", reason: "The cell is not a code cell" });
+      queued.done(outcome ?? { status: "cancelled", reason: "The cell is not a code cell" });
       // Like Jupyter: an error stops the rest of the queue.
       if (outcome && outcome.status !== "ok") await this.cancel(this.queue.splice(0), "An earlier cell did not finish");
     }
   }
 
-  /** Tells the jobs they will not run. */
-  private settle(jobs: Job[], reason: string) {
-    for (const job of jobs) job.done({ status: "cancelled", reason });
+  /** Tells the queued cells they will not run. */
+  private settle(cells: QueuedCell[], reason: string) {
+    for (const cell of cells) cell.done({ status: "cancelled", reason });
   }
 
-  /** Takes jobs out of the queue: their cells go back to idle. */
-  private async cancel(jobs: Job[], reason: string) {
-    this.settle(jobs, reason);
-    await this.state.setIdle(jobs.map((j) => j.cellId));
+  /** Takes cells out of the queue: they go back to idle. */
+  private async cancel(cells: QueuedCell[], reason: string) {
+    this.settle(cells, reason);
+    await this.state.setIdle(cells.map((j) => j.cellId));
   }
 
   /** Runs one cell; undefined when it is not a code cell. */
-  private async run(kernel: Kernel, job: Job): Promise<CellOutcome | undefined> {
+  private async run(kernel: Kernel, queued: QueuedCell): Promise<CellOutcome | undefined> {
     // The source as it is now, not when the run was asked for.
-    let code = await this.state.beginCell(job.cellId);
+    let code = await this.state.beginCell(queued.cellId);
     if (code === undefined) return undefined;
     const startedAt = new Date();
-    const writer = new OutputWriter(() => this.state.current, job.cellId, this.x.limits, this.displays);
+    const writer = new OutputWriter(() => this.state.current, queued.cellId, this.x.limits, this.displays);
     if (this.x.magic?.claims(code)) {
-      const m = await this.runMagic(kernel, job, code, writer);
+      const m = await this.runMagic(kernel, queued, code, writer);
       if ("failure" in m) {
         const { ename, evalue } = m.failure;
         writer.add({ output_type: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] });
-        return this.finish(m.kernel, job, startedAt, writer, "error", m.failure);
+        return this.finish(m.kernel, queued, startedAt, writer, "error", m.failure);
       }
       kernel = m.kernel;
-      if (m.rest === null) return this.finish(kernel, job, startedAt, writer, "ok");
+      if (m.rest === null) return this.finish(kernel, queued, startedAt, writer, "ok");
       code = m.rest;
     }
     const msg = kernel.message("execute_request", {
@@ -148,10 +148,10 @@ export class NotebookRunner {
       silent: false,
       store_history: true,
       user_expressions: {},
-      allow_stdin: job.allowStdin,
+      allow_stdin: queued.allowStdin,
       stop_on_error: true,
     });
-    const running = new RunningCell(job, msg.header.msg_id, writer);
+    const running = new RunningCell(queued, msg.header.msg_id, writer);
     this.running = running;
     kernel.send("shell", msg).catch((err) => running.finish(`Could not reach the kernel: ${err.message}`));
     const failure = await running.ended;
@@ -162,7 +162,7 @@ export class NotebookRunner {
     const error = running.error ?? (failure ? { ename: "KernelError", evalue: failure } : undefined);
     return this.finish(
       kernel,
-      job,
+      queued,
       startedAt,
       writer,
       status === "ok" ? "ok" : status === "aborted" ? "aborted" : "error",
@@ -176,7 +176,7 @@ export class NotebookRunner {
    */
   private async runMagic(
     kernel: Kernel,
-    job: Job,
+    queued: QueuedCell,
     code: string,
     writer: OutputWriter,
   ): Promise<{ kernel: Kernel; rest: string | null } | { kernel: Kernel; failure: { ename: string; evalue: string } }> {
@@ -185,14 +185,14 @@ export class NotebookRunner {
         notebookId: this.notebookId,
         code,
         kernelspec: { name: kernel.spec.name, metadata: kernel.spec.metadata },
-        userId: job.user.id,
+        userId: queued.user.id,
         write: (text) => writer.stream("stdout", text),
       });
       if (m.kind === "pass") return { kernel, rest: code };
       if (m.kind === "error") return { kernel, failure: { ename: m.ename, evalue: m.evalue } };
       let next = kernel;
       if (m.switchTo) {
-        const owner = { ...this.x.manager.ownerOf(kernel.id), notebookId: this.notebookId, user: job.user };
+        const owner = { ...this.x.manager.ownerOf(kernel.id), notebookId: this.notebookId, user: queued.user };
         const moved = await this.link.replace(owner, m.switchTo);
         next = moved.kernel;
         if (moved.old && moved.old !== next) await this.x.manager.shutdown(moved.old.id);
@@ -208,20 +208,20 @@ export class NotebookRunner {
   /** Ends a cell's run: outputs flushed, the run recorded, its cell idle with where it ran. */
   private finish(
     kernel: Kernel,
-    job: Job,
+    queued: QueuedCell,
     startedAt: Date,
     writer: OutputWriter,
     status: ExecutionRecord["status"],
     error?: { ename: string; evalue: string },
   ): CellOutcome {
     writer.close();
-    const executionCount = this.state.countOf(job.cellId);
+    const executionCount = this.state.countOf(queued.cellId);
     const record: ExecutionRecord = {
       notebookId: this.notebookId,
-      cellId: job.cellId,
+      cellId: queued.cellId,
       kernelId: kernel.id,
       kernelspec: kernel.spec.name,
-      userId: job.user.id,
+      userId: queued.user.id,
       executionCount,
       status,
       startedAt,

@@ -1,6 +1,6 @@
 import type { OutputWriter } from "../outputs.ts";
 import type { RawMessage } from "../wire.ts";
-import type { Job } from "./job.ts";
+import type { QueuedCell } from "./queued-cell.ts";
 
 /**
  * The cell whose execute_request is in flight. It ends when the kernel has both replied and gone
@@ -29,13 +29,13 @@ export class RunningCell {
   });
 
   constructor(
-    readonly job: Job,
+    readonly queued: QueuedCell,
     readonly msgId: string,
     readonly writer: OutputWriter,
   ) {}
 
   get cellId(): string {
-    return this.job.cellId;
+    return this.queued.cellId;
   }
 
   reply(content: Record<string, unknown>) {

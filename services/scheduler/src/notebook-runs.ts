@@ -4,14 +4,14 @@ import { and, desc, eq, inArray, lt, ne, or, type SQL } from "drizzle-orm";
 import type { SchedulerDeps, SchedulerTimings } from "./context.ts";
 import { conflict, invalid, notFound } from "./errors.ts";
 import { runLogs } from "./logs.ts";
-import { firstLine, insertRun, logLine, type RunRow } from "./queue.ts";
+import { firstLine, insertRun, logLine, type NotebookRunRow } from "./queue.ts";
 import { checkRunInput } from "./validate.ts";
 import { toNotebookRuns } from "./views.ts";
 import type { Worker } from "./worker.ts";
 
 const { notebookRuns: runs, notebooks } = schema;
 
-export interface RunFilter {
+export interface NotebookRunFilter {
   projectId?: string;
   notebookId?: string;
   jobId?: string;
@@ -27,7 +27,7 @@ export interface Who {
 
 const FINISHED = ["succeeded", "failed", "cancelled", "skipped"];
 
-function encodeCursor(r: RunRow) {
+function encodeCursor(r: NotebookRunRow) {
   return Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString("base64url");
 }
 function decodeCursor(c: string): { at: Date; id: string } {
@@ -40,20 +40,20 @@ function decodeCursor(c: string): { at: Date; id: string } {
 type NotebookRow = typeof notebooks.$inferSelect;
 
 /** Runs as people and the API see them: asked for, listed, cancelled, re-run, detached, read back. */
-export class Runs {
+export class NotebookRuns {
   constructor(
     private readonly d: SchedulerDeps,
     private readonly t: SchedulerTimings,
     private readonly worker: Worker,
   ) {}
 
-  async row(id: string): Promise<RunRow> {
+  async row(id: string): Promise<NotebookRunRow> {
     const [r] = await this.d.db.select().from(runs).where(eq(runs.id, id)).limit(1);
     if (!r) throw notFound("Run");
     return r;
   }
 
-  async view(r: RunRow): Promise<NotebookRun> {
+  async view(r: NotebookRunRow): Promise<NotebookRun> {
     return (await toNotebookRuns(this.d.db, [r]))[0]!;
   }
 
@@ -108,7 +108,7 @@ export class Runs {
     return this.view(r!);
   }
 
-  async list(f: RunFilter): Promise<NotebookRunPage> {
+  async list(f: NotebookRunFilter): Promise<NotebookRunPage> {
     const where: (SQL | undefined)[] = [];
     if (f.projectId) where.push(eq(runs.projectId, f.projectId));
     if (f.notebookId) where.push(eq(runs.notebookId, f.notebookId));

@@ -10,7 +10,7 @@ import {
   parameterRows,
   parametersInline,
   parseParameters,
-} from "../src/lib/schedule.ts";
+} from "../src/lib/jobs.ts";
 
 describe("describeCron", () => {
   it.each([

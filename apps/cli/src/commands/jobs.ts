@@ -12,7 +12,7 @@ import { type CommandContext, group, need, UsageError } from "../command.ts";
 import { commaList, intFlag, isNone, stringFlag } from "../flags.ts";
 import { duration, print } from "../output.ts";
 import { parametersFromFlags } from "../params.ts";
-import { reportRun, runPolicyFromFlags, startRun } from "./runs.ts";
+import { reportRun, runPolicyFromFlags, startRun } from "./notebook-runs.ts";
 
 /** GET /cron/preview's answer (the protocol exports the schema, not its type). */
 interface CronPreview {
@@ -119,7 +119,8 @@ const SCHEDULE_FLAGS =
   "      [--retries N] [--backoff SECONDS] [--catch-up none|latest|all] [--concurrency allow|skip|queue]\n" +
   "      [--webhook URL] [--webhook-on success,failure]";
 
-export const schedule = group("schedule", {
+// The command keeps the word its users type (`tandem schedule`); what it manages are jobs (REST `/jobs`).
+export const jobs = group("schedule", {
   list: {
     usage: "schedule list [--project PROJECT_ID]   (every project when none is named)",
     async run(ctx) {

@@ -123,7 +123,7 @@ const detach = createRoute({
   responses: { 201: json(NotebookRun, "Running"), ...errorResponses, ...conflictResponse },
 });
 
-export function runRoutes({ db, scheduler }: ApiDeps) {
+export function notebookRunRoutes({ db, scheduler }: ApiDeps) {
   /** The run, if the caller has `needed` in its project (404 otherwise, as for notebooks). */
   async function runFor(who: Identity, id: string, needed: Role) {
     const run = await scheduler.runs.row(id).catch(() => null);

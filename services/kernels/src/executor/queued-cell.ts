@@ -2,7 +2,7 @@ import type { KernelOwner } from "../manager.ts";
 import type { CellOutcome } from "./types.ts";
 
 /** A cell waiting in a notebook's queue, and how to tell its caller how it ended. */
-export class Job {
+export class QueuedCell {
   private settle!: (outcome: CellOutcome) => void;
   readonly outcome = new Promise<CellOutcome>((resolve) => {
     this.settle = resolve;

@@ -7,7 +7,7 @@ import type { CellRun, RunError, RunErrorCode } from "@tandem/protocol";
 import { eq } from "drizzle-orm";
 import type { SchedulerDeps } from "./context.ts";
 import { injectParameters, parameterProblems } from "./parameters.ts";
-import { logLine, type RunRow, type RunSet, updateHeld } from "./queue.ts";
+import { logLine, type NotebookRunRow, type NotebookRunSet, updateHeld } from "./queue.ts";
 
 /** Why a run stopped before its cells were done. */
 export type StopReason = "cancel" | "timeout" | "lease" | "shutdown";
@@ -73,7 +73,7 @@ const codeCells = (nb: Nbformat): CellRun[] =>
     }));
 
 /** One attempt of one run on this worker. */
-export class RunExecution {
+export class NotebookRunExecution {
   private cells: CellRun[] = [];
   private owner!: KernelOwner;
   private documentId!: string;
@@ -81,12 +81,12 @@ export class RunExecution {
 
   constructor(
     private readonly d: SchedulerDeps,
-    private run: RunRow,
+    private run: NotebookRunRow,
     private readonly worker: string,
     readonly control: RunControl,
   ) {}
 
-  private async write(set: RunSet) {
+  private async write(set: NotebookRunSet) {
     if (!(await updateHeld(this.d.db, this.run, this.worker, set))) this.control.stop("lease");
   }
 
