@@ -461,7 +461,7 @@ export function NotebookView(props: NotebookViewProps) {
                 }
               >
                 {/* A restart loses the kernel's variables: asked once more in place, as JupyterLab asks. */}
-                <span class="confirm" role="group" aria-label="Confirm restart">
+                <fieldset class="confirm confirm-restart" aria-label="Confirm restart">
                   <span class="small">Restart the kernel? Its variables are lost.</span>
                   <button
                     type="button"
@@ -480,7 +480,7 @@ export function NotebookView(props: NotebookViewProps) {
                   <button type="button" class="btn btn-sm btn-ghost" onClick={() => setAskRestart(null)}>
                     Cancel
                   </button>
-                </span>
+                </fieldset>
               </Show>
             </div>
           </Show>
