@@ -80,5 +80,5 @@ describe("tandem models", () => {
     expect(JSON.parse(show.stdout)).toMatchObject({ latestVersion: 1, aliases: {} });
     expect((await tandem("models", "delete", "churn")).code).toBe(0);
     expect((await tandem("models", "show", "churn")).code).not.toBe(0);
-  });
+  }, 90_000); // a dozen CLI processes, each a Node start: slow on a loaded machine
 });
