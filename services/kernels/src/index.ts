@@ -11,7 +11,7 @@ export type {
   OpenDoc,
   QueuedCell,
 } from "./executor/types.ts";
-export type { KernelState } from "./kernel.ts";
+export type { KernelState } from "./kernel-process.ts";
 export { createKernels, type KernelInfo, type Kernels, type KernelsOptions } from "./kernels.ts";
 export type { KernelSpec, KernelspecSource } from "./kernelspecs.ts";
 export type { LaunchContext, LaunchContribution, PrepareLaunch } from "./launch.ts";

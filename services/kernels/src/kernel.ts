@@ -2,57 +2,17 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { chown, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { LaunchError, type LaunchedProcess, type Launcher } from "@tandem/launcher";
+import { LaunchError, type Launcher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { type Channel, KernelSockets } from "./channels.ts";
 import { newConnectionInfo, writeConnectionFile } from "./connection.ts";
 import { KernelError, notRunning } from "./errors.ts";
+import type { KernelState, KernelTimings, ProcessPlan, Runtime } from "./kernel-process.ts";
+import { signalPid } from "./kernel-process.ts";
 import type { KernelSpec } from "./kernelspecs.ts";
-import { type LaunchContribution, substituteArgv } from "./launch.ts";
-import { kernelCommand, SANDBOX_CONNECTION_FILE, type SandboxOptions, sandboxedProcesses } from "./sandbox.ts";
+import { substituteArgv } from "./launch.ts";
+import { kernelCommand, SANDBOX_CONNECTION_FILE, sandboxedProcesses } from "./sandbox.ts";
 import { newHeader, RawMessage } from "./wire.ts";
-
-/** Jupyter's kernel states, plus `starting`/`restarting`/`dead` that the server itself reports. */
-export type KernelState = "starting" | "idle" | "busy" | "restarting" | "terminating" | "dead";
-
-export interface KernelTimings {
-  /** How long a kernel may take to answer kernel_info after its process starts. */
-  startTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  /** Missed heartbeats in a row before a live process is declared hung and killed. */
-  heartbeatMisses: number;
-  /** Grace time for a shutdown_request before SIGTERM, then SIGKILL. */
-  shutdownGraceMs: number;
-}
-
-/** Everything needed to start one process for a kernel (asked again on every restart). */
-export interface ProcessPlan {
-  env: Record<string, string>;
-  cwd: string;
-  argv?: string[];
-  release?: LaunchContribution["release"];
-  /** The hooks' records, merged. */
-  record?: Record<string, unknown>;
-  uid?: number;
-  gid?: number;
-  /** Put in front of argv (a hook's wrapper). */
-  wrapper?: string[];
-  /** Run in a bubblewrap sandbox (sandbox.ts), with this host dir as its HOME. */
-  sandbox?: SandboxOptions;
-  home?: string;
-}
-
-interface Runtime {
-  process: LaunchedProcess;
-  sockets: KernelSockets;
-  connectionFile: string;
-  exited: Promise<void>;
-  release?: () => void | Promise<void>;
-  ending: boolean;
-  /** Until ready, an exit is start-up's failure to report, not a death. */
-  starting: boolean;
-  sandboxed: boolean;
-}
 
 const portTaken = (err: unknown) => err instanceof KernelError && err.code === "port_taken";
 
@@ -406,13 +366,5 @@ export class Kernel extends EventEmitter<Events> {
       execution_state: this.state,
       connections: this.connections,
     };
-  }
-}
-
-function signalPid(pid: number, signal: NodeJS.Signals) {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
   }
 }

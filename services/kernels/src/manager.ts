@@ -3,7 +3,8 @@ import type { Launcher } from "@tandem/launcher";
 import type { Logger } from "pino";
 import { kernelBaseEnv } from "./environment.ts";
 import { noSuchKernelspec } from "./errors.ts";
-import { Kernel, type KernelTimings, type ProcessPlan } from "./kernel.ts";
+import { Kernel } from "./kernel.ts";
+import type { KernelTimings, ProcessPlan } from "./kernel-process.ts";
 import type { KernelSpec, Kernelspecs } from "./kernelspecs.ts";
 import { SANDBOX_HOME, type SandboxOptions } from "./sandbox.ts";
 

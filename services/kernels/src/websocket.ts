@@ -2,7 +2,8 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Channel } from "./channels.ts";
-import type { Kernel, KernelState } from "./kernel.ts";
+import type { Kernel } from "./kernel.ts";
+import type { KernelState } from "./kernel-process.ts";
 import { newHeader, RawMessage } from "./wire.ts";
 
 /** Jupyter Server's binary kernel WebSocket subprotocol (what @jupyterlab/services prefers). */
