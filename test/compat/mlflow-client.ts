@@ -15,7 +15,7 @@ export async function assertMlflowInstalled(): Promise<void> {
 }
 
 /** Runs a Python script with the given environment; resolves with the JSON it prints on its last line. */
-export function runPython<T = any>(script: string, env: Record<string, string>): Promise<T> {
+export function runPython<T = any>(script: string, env: Record<string, string>, timeoutMs = 120_000): Promise<T> {
   return new Promise((resolve, reject) => {
     execFile(
       python,
@@ -23,7 +23,7 @@ export function runPython<T = any>(script: string, env: Record<string, string>):
       {
         env: { ...process.env, MLFLOW_HTTP_REQUEST_MAX_RETRIES: "0", GIT_PYTHON_REFRESH: "quiet", ...env },
         maxBuffer: 16 * 1024 * 1024,
-        timeout: 120_000,
+        timeout: timeoutMs,
       },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`python failed: ${err.message}\n${stderr}`));

@@ -2,6 +2,7 @@ import { parseCommandLine } from "./args.ts";
 import { ApiRequestError, TandemClient } from "./client.ts";
 import { type Command, UsageError } from "./command.ts";
 import { login, logout, whoami } from "./commands/auth.ts";
+import { deploy, deployments } from "./commands/deployments.ts";
 import { envs } from "./commands/envs.ts";
 import { jobs } from "./commands/jobs.ts";
 import { models } from "./commands/models.ts";
@@ -23,6 +24,8 @@ const commands: Record<string, Command> = {
   tokens,
   envs,
   models,
+  deploy,
+  deployments,
   run,
   runs,
   schedule: jobs,

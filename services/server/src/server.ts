@@ -266,7 +266,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Runs start once kernels can be told the server's address.
   scheduler.start();
   // Deployments that were serving before a restart come back.
-  void serving.start().catch((err) => log.error({ err }, "restoring deployments failed"));
+  await serving.start().catch((err) => log.error({ err }, "restoring deployments failed"));
 
   // Built in the background, progress in the log: the server answers while it builds.
   const defaultEnvironment = config.defaultEnv

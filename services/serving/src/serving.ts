@@ -135,6 +135,8 @@ export function createServing(o: ServingOptions) {
         await store.setState(db, id, { status: "stopped", reason: null });
         return;
       }
+      // The follower saw an alias that this deployment may no longer follow (pinned since).
+      if (action === "rollout" && !row.alias && !row.canary?.alias) return;
       const before = rt.serving();
       let targets: ServedVersion[];
       try {
@@ -422,7 +424,10 @@ export function createServing(o: ServingOptions) {
     prometheus: monitor.series.registry,
     /** Brings back every deployment that should run (after a restart). */
     async start() {
-      for (const row of await store.running(db)) void tracked(row.id, null, "restored");
+      const rows = await store.running(db);
+      // Not ready until its replicas answer again (they died with the previous process).
+      for (const row of rows) await store.setState(db, row.id, { status: "starting", reason: null });
+      for (const row of rows) void tracked(row.id, null, "restored");
     },
     async close() {
       closed = true;

@@ -61,6 +61,9 @@ describe.each(["pglite", "postgres"])("monitoring store on %s", (kind) => {
       });
       monitor.record(ev(id), sampling, noBodies);
       monitor.record(ev(id, { status: 500, latencySeconds: 0.25 }), sampling, noBodies);
+      // A deployment deleted before the flush: its requests are dropped, not the batch.
+      const gone = "00000000-0000-4000-8000-000000000000";
+      monitor.record(ev(gone), sampling, noBodies);
       await monitor.flush();
       // Same second and minute again: the rows add up (histograms cell by cell).
       monitor.record(ev(id, { version: 2, status: 404 }), sampling, noBodies);

@@ -1,5 +1,6 @@
 import { A, useParams } from "@solidjs/router";
 import { createResource, For, type JSX, Show } from "solid-js";
+import { DeployButton } from "../components/DeployButton.tsx";
 import { ErrorNote, messageOf } from "../components/ErrorNote.tsx";
 import { KeyValues } from "../components/KeyValues.tsx";
 import { envHref } from "../lib/environments.ts";
@@ -37,7 +38,9 @@ export function ModelVersionPage() {
               </h1>
               <For each={l().version.aliases}>{(a) => <span class="badge alias-badge">@{a}</span>}</For>
               {/* Actions on this version (the deployments issue adds "Deploy" here). */}
-              <div class="version-actions" data-slot="version-actions" />
+              <div class="version-actions" data-slot="version-actions">
+                <DeployButton model={l().version.name} version={l().version.version} />
+              </div>
             </div>
             <p class="muted small">
               Registered {when(l().version.creationTime)} · source <code>{l().version.source}</code>

@@ -16,6 +16,8 @@ import { forbidden, notFound } from "../errors.ts";
 import { errorResponses, json, jsonBody, noContent, secured } from "../openapi.ts";
 
 const tags = ["deployments"];
+/** A deployment by id or by name (names are unique on the server). */
+const RefParam = z.object({ id: z.string().min(1).max(100).describe("The deployment's id or name") });
 const withConflict = { ...errorResponses, 409: errorResponses[400] } as const;
 const action = (path: string, summary: string) =>
   createRoute({
@@ -24,7 +26,7 @@ const action = (path: string, summary: string) =>
     tags,
     summary,
     security: secured,
-    request: { params: IdParam },
+    request: { params: RefParam },
     responses: { 200: json(Deployment, "The deployment"), ...withConflict },
   });
 
@@ -56,7 +58,7 @@ const r = {
     tags,
     summary: "A deployment: status and reason, versions served, replicas",
     security: secured,
-    request: { params: IdParam },
+    request: { params: RefParam },
     responses: { 200: json(Deployment, "The deployment"), ...errorResponses },
   }),
   update: createRoute({
@@ -65,7 +67,7 @@ const r = {
     tags,
     summary: "Change what it serves, its replicas or canary: a rollout with no failed request (editors)",
     security: secured,
-    request: { params: IdParam, ...jsonBody(UpdateDeployment) },
+    request: { params: RefParam, ...jsonBody(UpdateDeployment) },
     responses: { 200: json(Deployment, "The deployment, after the rollout"), ...withConflict },
   }),
   rollback: action("/deployments/{id}/rollback", "Back to the version served before, pinned (editors)"),
@@ -77,7 +79,7 @@ const r = {
     tags,
     summary: "Stop and delete a deployment (editors)",
     security: secured,
-    request: { params: IdParam },
+    request: { params: RefParam },
     responses: { 204: noContent, ...errorResponses },
   }),
   history: createRoute({
@@ -86,7 +88,7 @@ const r = {
     tags,
     summary: "Every change: who, when, which versions (newest first)",
     security: secured,
-    request: { params: IdParam },
+    request: { params: RefParam },
     responses: { 200: json(z.array(DeploymentHistoryEntry), "History"), ...errorResponses },
   }),
   logs: createRoute({
@@ -95,7 +97,7 @@ const r = {
     tags,
     summary: "Each replica's latest output (text)",
     security: secured,
-    request: { params: IdParam },
+    request: { params: RefParam },
     responses: { 200: { description: "Logs", content: { "text/plain": { schema: z.string() } } }, ...errorResponses },
   }),
 };

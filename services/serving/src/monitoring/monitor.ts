@@ -82,7 +82,14 @@ export class Monitor {
       const logged = this.pending;
       this.pending = [];
       try {
-        await store.writeRollups(this.o.db, rollups);
+        await store.writeRollups(this.o.db, rollups).catch(async (err) => {
+          // A deployment deleted since its requests were recorded: its rows go, the others are written.
+          const live = await store.existing(this.o.db, [...new Set(rollups.map((r) => r.deploymentId))]);
+          if (live.size === new Set(rollups.map((r) => r.deploymentId)).size) throw err;
+          rollups.splice(0, rollups.length, ...rollups.filter((r) => live.has(r.deploymentId)));
+          logged.splice(0, logged.length, ...logged.filter((r) => live.has(r.deploymentId)));
+          await store.writeRollups(this.o.db, rollups);
+        });
       } catch (err) {
         this.batch.restore(rollups);
         this.pending = [...logged, ...this.pending].slice(0, PENDING_LIMIT);

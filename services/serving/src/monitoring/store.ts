@@ -1,5 +1,5 @@
 import { type Db, schema } from "@tandem/db";
-import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
 import { LATENCY_BOUNDS } from "./histogram.ts";
 import type { Resolution, Rollup, Totals } from "./rollups.ts";
 
@@ -28,6 +28,16 @@ export async function writeRollups(db: Db, rows: Rollup[]): Promise<void> {
         histogram: sql`ARRAY(SELECT a + b FROM unnest(${r.histogram}, excluded.histogram) WITH ORDINALITY AS u(a, b, i) ORDER BY i)`,
       },
     });
+}
+
+/** Which of these deployments still exist. */
+export async function existing(db: Db, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await db
+    .select({ id: schema.deployments.id })
+    .from(schema.deployments)
+    .where(inArray(schema.deployments.id, ids));
+  return new Set(rows.map((x) => x.id));
 }
 
 export async function writeRequests(db: Db, rows: LoggedRequest[]): Promise<void> {
