@@ -78,7 +78,10 @@ describe("notebook page (real collaboration server)", () => {
     await page.getByRole("heading", { name: "Imported results" }).waitFor();
     await page.locator(".rendered-markdown .katex").first().waitFor(); // markdown with math
     await page.locator(".stream-stdout", { hasText: "hello from the kernel" }).waitFor(); // stream
-    await page.locator(".output-html table td", { hasText: "0.5" }).waitFor(); // HTML, sanitised
+    // HTML with a script: shown in a frame sandboxed with allow-scripts only, so the script runs in an opaque origin.
+    const htmlFrame = page.locator("iframe.output-frame-html");
+    expect(await htmlFrame.getAttribute("sandbox")).toBe("allow-scripts");
+    await page.frameLocator("iframe.output-frame-html").locator("table td", { hasText: "0.5" }).waitFor();
     await page.getByRole("img", { name: "<Figure size 8x8>" }).waitFor(); // PNG
     await page.locator(".output-latex .katex").waitFor(); // LaTeX
     await page.locator(".output-error", { hasText: "ZeroDivisionError: division by zero" }).waitFor(); // traceback

@@ -14,11 +14,13 @@ import type {
 import type { ModelVersion, Tracking } from "@tandem/tracking";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
+import { deploymentView } from "./deployment-view.ts";
 import { environmentFor } from "./environment.ts";
 import { invalid, ServingError } from "./errors.ts";
 import { materializeModel } from "./model-files.ts";
 import { Monitor } from "./monitoring/monitor.ts";
 import { type Answered, invoke } from "./proxy.ts";
+import { registryGuard } from "./registry-guard.ts";
 import { DeploymentRuntime } from "./runtime.ts";
 import * as store from "./store.ts";
 
@@ -205,65 +207,10 @@ export function createServing(o: ServingOptions) {
     });
   }
 
-  function toDeployment(row: store.DeploymentRow): Deployment {
-    const rt = runtimes.get(row.id);
-    const replicas = rt?.replicas() ?? [];
-    let status = row.status as DeploymentStatus;
-    let reason = row.reason;
-    if (status === "ready" && replicas.length) {
-      const ready = replicas.filter((r) => r.state === "ready").length;
-      if (ready < replicas.length) {
-        status = "degraded";
-        reason = replicas.find((r) => r.lastError)?.lastError ?? "A replica is restarting";
-      }
-    }
-    return {
-      id: row.id,
-      name: row.name,
-      projectId: row.projectId,
-      model: row.model,
-      alias: row.alias,
-      version: row.version,
-      canary: row.canary ?? null,
-      replicas: row.replicas,
-      timeoutMs: row.timeoutMs,
-      gpus: row.resources.gpus ?? 0,
-      status,
-      reason,
-      serving: row.serving,
-      url: `${o.publicUrl()}/deployments/${row.name}`,
-      replicaStates: replicas.map((r) => ({
-        id: r.id,
-        version: r.version,
-        state: r.state,
-        pid: r.pid,
-        restarts: r.restarts,
-        lastError: r.lastError,
-      })),
-      logSampleRate: row.logSampleRate,
-      sensitive: row.sensitive,
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
-    };
-  }
+  const toDeployment = (row: store.DeploymentRow): Deployment =>
+    deploymentView(row, runtimes.get(row.id)?.replicas() ?? [], o.publicUrl());
 
-  // Deleting what a deployment serves, or the alias it follows, is refused (409 naming it).
-  models.setGuard({
-    async deleteVersion({ name, version }) {
-      for (const d of await store.deploymentsOfModel(db, name)) {
-        if (d.version === version || d.canary?.version === version || d.serving.some((s) => s.version === version))
-          return `Version ${version} of '${name}' is deployed by '${d.name}'; stop or change that deployment first`;
-      }
-      return null;
-    },
-    async moveAlias({ name, alias, to }) {
-      if (to !== null) return null;
-      for (const d of await store.deploymentsOfModel(db, name))
-        if (d.alias === alias || d.canary?.alias === alias)
-          return `Alias '${alias}' of '${name}' is followed by deployment '${d.name}'; change that deployment first`;
-      return null;
-    },
-  });
+  models.setGuard(registryGuard(db));
 
   // Deployments with a change under way (the alias follower leaves them alone).
   const busy = new Set<string>();
