@@ -10,6 +10,7 @@ import { forbidden, unauthenticated } from "./errors.ts";
 import { jsonDepthLimit } from "./json-depth.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { collabRoutes } from "./routes/collab.ts";
+import { dashboardRoutes } from "./routes/dashboard.ts";
 import { deploymentProxy, deploymentRoutes } from "./routes/deployments.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { environmentRoutes } from "./routes/environments.ts";
@@ -105,6 +106,7 @@ export function createApi(deps: ApiDeps): Hono<AppEnv> {
     jobRoutes(deps),
     deploymentRoutes(deps),
     deploymentMetricsRoutes(deps),
+    dashboardRoutes(deps),
   ]) {
     api.route("/", routes);
   }

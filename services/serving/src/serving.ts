@@ -3,14 +3,7 @@ import { join } from "node:path";
 import { type Db, type ServedVersion, schema } from "@tandem/db";
 import type { EnvironmentService } from "@tandem/envs";
 import type { Launcher } from "@tandem/launcher";
-import type {
-  CreateDeployment,
-  Deployment,
-  DeploymentStatus,
-  MetricsWindow,
-  RequestLogQuery,
-  UpdateDeployment,
-} from "@tandem/protocol";
+import type { CreateDeployment, Deployment, DeploymentStatus, UpdateDeployment } from "@tandem/protocol";
 import type { ModelVersion, Tracking } from "@tandem/tracking";
 import { eq } from "drizzle-orm";
 import type { Logger } from "pino";
@@ -18,7 +11,7 @@ import { deploymentView } from "./deployment-view.ts";
 import { environmentFor } from "./environment.ts";
 import { invalid, ServingError } from "./errors.ts";
 import { materializeModel } from "./model-files.ts";
-import { Monitor } from "./monitoring/monitor.ts";
+import { createMonitoring } from "./monitoring/face.ts";
 import { type Answered, invoke } from "./proxy.ts";
 import { registryGuard } from "./registry-guard.ts";
 import { DeploymentRuntime } from "./runtime.ts";
@@ -61,22 +54,16 @@ export function createServing(o: ServingOptions) {
   let closed = false;
   // Deployments' names by id, for the replica gauges' labels.
   const names = new Map<string, string>();
-  const monitor = new Monitor({
+  const monitoring = createMonitoring({
     db,
     log: o.log,
+    tracking,
     clock: o.clock,
     retentionDays: o.metricsRetentionDays,
-    replicas: () =>
-      [...runtimes].flatMap(([id, rt]) =>
-        rt.replicas().map((r) => ({
-          deployment: names.get(id) ?? id,
-          replica: r.id,
-          version: r.version,
-          state: r.state,
-          restarts: r.restarts,
-        })),
-      ),
+    runtimes,
+    names,
   });
+  const { monitor } = monitoring;
 
   const runtimeOf = (id: string) => {
     const found = runtimes.get(id);
@@ -360,15 +347,7 @@ export function createServing(o: ServingOptions) {
       );
       return res;
     },
-    /** Requests, rate, errors and latency quantiles over a window (what was flushed). */
-    metrics: async (id: string, window: MetricsWindow) =>
-      monitor.metrics((await store.deploymentRow(db, id)).id, window),
-    /** The sampled request log (inputs and predictions), newest first. */
-    requestLog: async (id: string, q: RequestLogQuery) => monitor.requests((await store.deploymentRow(db, id)).id, q),
-    /** Writes recorded requests now (the timer does it every second). */
-    flushMetrics: () => monitor.flush(),
-    /** Deployments' Prometheus series (prom-client registry). */
-    prometheus: monitor.series.registry,
+    ...monitoring.face,
     /** Brings back every deployment that should run (after a restart). */
     async start() {
       const rows = await store.running(db);
@@ -381,7 +360,7 @@ export function createServing(o: ServingOptions) {
       clearInterval(follow);
       await Promise.all([...chains.values()]);
       await Promise.all([...runtimes.values()].map((rt) => rt.stopAll()));
-      await monitor.close();
+      await monitoring.close();
     },
   };
   return serving;

@@ -7,6 +7,7 @@ export * from "./errors.ts";
 export * from "./kernels.ts";
 export * from "./models.ts";
 export * from "./monitoring.ts";
+export * from "./monitoring-live.ts";
 export * from "./notebooks.ts";
 export * from "./projects.ts";
 export * from "./runs.ts";

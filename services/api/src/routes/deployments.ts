@@ -175,15 +175,22 @@ const mlflowError = (status: 401 | 403 | 404, error_code: string, message: strin
  */
 export function deploymentProxy({ db, serving, clock }: ApiDeps) {
   return new Hono<AppEnv>().all("/:name/:op{invocations|ping|health|version}", async (c) => {
+    const started = performance.now();
     const { name, op } = c.req.param();
+    // Refusals are recorded too (under the deployment when the name is one), off the answer's path.
+    const refuse = (status: 401 | 403 | 404, error_code: string, message: string) => {
+      const bytesIn = Number(c.req.header("content-length")) || 0;
+      void serving.refused(name, status, (performance.now() - started) / 1000, bytesIn).catch(() => {});
+      return mlflowError(status, error_code, message);
+    };
     const creds = credentialsOf(c.req.raw.headers, c.req.url);
-    if (!bearerOf(creds)) return mlflowError(401, "UNAUTHENTICATED", "Send Authorization: Bearer <token>");
+    if (!bearerOf(creds)) return refuse(401, "UNAUTHENTICATED", "Send Authorization: Bearer <token>");
     const who = await resolveIdentity(db, { ...creds, cookie: null }, clock?.());
-    if (!who) return mlflowError(401, "UNAUTHENTICATED", "The API token is invalid, expired or revoked");
+    if (!who) return refuse(401, "UNAUTHENTICATED", "The API token is invalid, expired or revoked");
     const projectId = await serving.projectOf(name).catch(() => null);
-    if (!projectId) return mlflowError(404, "RESOURCE_DOES_NOT_EXIST", `No deployment named '${name}'`);
+    if (!projectId) return refuse(404, "RESOURCE_DOES_NOT_EXIST", `No deployment named '${name}'`);
     if (!(await roleOf(db, who, projectId)))
-      return mlflowError(403, "PERMISSION_DENIED", `This token does not reach deployment '${name}'`);
+      return refuse(403, "PERMISSION_DENIED", `This token does not reach deployment '${name}'`);
     const body = c.req.method === "POST" ? await c.req.arrayBuffer() : null;
     return serving.invoke(name, op, { method: c.req.method, contentType: c.req.header("content-type") ?? null, body });
   });

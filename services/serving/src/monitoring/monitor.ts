@@ -2,7 +2,7 @@ import type { Db } from "@tandem/db";
 import type { DeploymentMetrics, LoggedRequest, MetricsWindow, RequestLogQuery } from "@tandem/protocol";
 import type { Logger } from "pino";
 import { DeploymentSeries, type ReplicaView } from "./prometheus.ts";
-import { figuresOf, type RequestEvent, RollupBatch, resolutionFor, Sampler, sumTotals, WINDOWS } from "./rollups.ts";
+import { figuresOf, type RequestEvent, RollupBatch, rangesFor, Sampler, sumTotals, WINDOWS } from "./rollups.ts";
 import * as store from "./store.ts";
 
 export interface MonitorOptions {
@@ -24,6 +24,7 @@ export interface Sampling {
   sensitive: boolean;
 }
 
+const NOT_LOGGED: Sampling = { rate: 0, sensitive: true };
 /** Bodies kept per logged request (the rest is cut). */
 const BODY_LIMIT = 16 * 1024;
 /** Logged requests waiting for a flush, at most (a database outage must not grow memory). */
@@ -55,7 +56,11 @@ export class Monitor {
     this.timer.unref();
   }
 
+  /** Off only to measure what recording costs (the benchmark turns it off and on in one run). */
+  recording = true;
+
   record(e: RequestEvent, sampling: Sampling, bodies: { input: ArrayBuffer | null; output: ArrayBuffer | null }): void {
+    if (!this.recording) return;
     const at = this.clock();
     this.batch.add(e, at.getTime());
     this.series.observe(e);
@@ -73,6 +78,18 @@ export class Monitor {
         input: text(bodies.input),
         output: text(bodies.output),
       });
+  }
+
+  /**
+   * A request refused before it reached serving (401, 403): counted under its deployment, with no
+   * version and never logged (the caller's body is not kept). A name that is no deployment goes
+   * to one unlabelled counter, so callers cannot create series by inventing names.
+   */
+  refused(deployment: { id: string; name: string } | null, status: number, latencySeconds: number, bytesIn: number) {
+    if (!this.recording) return;
+    if (!deployment) return this.series.unknown();
+    const e = { deploymentId: deployment.id, deployment: deployment.name, version: null, replica: null };
+    this.record({ ...e, status, latencySeconds, bytesIn, bytesOut: 0 }, NOT_LOGGED, { input: null, output: null });
   }
 
   /** Writes what was recorded so far (one flush at a time); a failed batch waits for the next. */
@@ -122,9 +139,7 @@ export class Monitor {
   /** A window's figures, from the database (flushed requests only). */
   async metrics(deploymentId: string, window: MetricsWindow): Promise<DeploymentMetrics> {
     const seconds = WINDOWS[window];
-    const resolution = resolutionFor(window);
-    const since = this.clock().getTime() - seconds * 1000;
-    const byVersion = await store.windowTotals(this.o.db, deploymentId, resolution, since);
+    const byVersion = await store.windowTotals(this.o.db, deploymentId, rangesFor(window, this.clock().getTime()));
     const versions = [...byVersion.entries()].sort(([a], [b]) => a - b);
     return {
       window,

@@ -28,6 +28,12 @@ export class DeploymentSeries {
     registers: [this.registry],
   });
 
+  private readonly unknownRequests = new Counter({
+    name: "tandem_deployment_unknown_requests_total",
+    help: "Requests to /deployments/<name>/ naming no deployment (one series, whatever the name)",
+    registers: [this.registry],
+  });
+
   constructor(replicas: () => ReplicaView[]) {
     new Gauge({
       name: "tandem_deployment_replicas",
@@ -50,6 +56,10 @@ export class DeploymentSeries {
           this.set({ deployment: r.deployment, version: String(r.version), replica: r.replica }, r.restarts);
       },
     });
+  }
+
+  unknown(): void {
+    this.unknownRequests.inc();
   }
 
   observe(e: RequestEvent): void {

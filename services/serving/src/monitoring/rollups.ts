@@ -13,8 +13,11 @@ export interface RequestEvent {
   bytesOut: number;
 }
 
-/** Rollup resolutions, in seconds: per second (recent windows) and per minute (long ones). */
-export const RESOLUTIONS = [1, 60] as const;
+/**
+ * Rollup resolutions, in seconds: per second (the 5-minute window), per minute (the hour, the edges
+ * of longer windows) and per hour (most of a day or a week: 168 rows instead of 10,080).
+ */
+export const RESOLUTIONS = [1, 60, 3600] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
 
 export interface Rollup {
@@ -154,7 +157,28 @@ export function sumTotals(all: Totals[]): Totals {
 /** Windows the API offers, in seconds, and the rollups each reads. */
 export const WINDOWS = { "5m": 300, "1h": 3600, "24h": 86_400, "7d": 604_800 } as const;
 export type WindowName = keyof typeof WINDOWS;
-export const resolutionFor = (window: WindowName): Resolution => (window === "5m" ? 1 : 60);
+
+/** A stretch of rollups of one resolution: buckets starting in [since, until). */
+export interface RollupRange {
+  resolution: Resolution;
+  since: number;
+  until?: number;
+}
+
+/**
+ * The rollups a window reads: whole hours from per-hour rows, and the part before the first whole
+ * hour from per-minute rows (so a window never counts an hour it only partly covers).
+ */
+export function rangesFor(window: WindowName, nowMs: number): RollupRange[] {
+  const since = nowMs - WINDOWS[window] * 1000;
+  if (window === "5m") return [{ resolution: 1, since }];
+  if (window === "1h") return [{ resolution: 60, since }];
+  const hour = Math.ceil(since / 3_600_000) * 3_600_000;
+  return [
+    { resolution: 3600, since: hour },
+    { resolution: 60, since, until: hour },
+  ];
+}
 
 /**
  * Which requests go into the sampled log: a running share per deployment, so a rate of 0.25

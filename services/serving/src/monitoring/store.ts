@@ -1,7 +1,7 @@
 import { type Db, schema } from "@tandem/db";
-import { and, desc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, gte, inArray, lt, or, sql } from "drizzle-orm";
 import { LATENCY_BOUNDS } from "./histogram.ts";
-import type { Resolution, Rollup, Totals } from "./rollups.ts";
+import type { Rollup, RollupRange, Totals } from "./rollups.ts";
 
 const { deploymentRollups: r, deploymentRequests } = schema;
 
@@ -44,47 +44,56 @@ export async function writeRequests(db: Db, rows: LoggedRequest[]): Promise<void
   if (rows.length) await db.insert(deploymentRequests).values(rows);
 }
 
-/** Totals per version (0: none answered) of the rollups at `resolution` from `sinceMs` on. */
-export async function windowTotals(
-  db: Db,
-  deploymentId: string,
-  resolution: Resolution,
-  sinceMs: number,
-): Promise<Map<number, Totals>> {
-  const where = and(eq(r.deploymentId, deploymentId), eq(r.resolution, resolution), gte(r.bucket, new Date(sinceMs)));
-  // Histograms summed cell by cell (one aggregate per bucket, one pass over the rows).
+/** Where a deployment's rollups in these ranges are. */
+export const inRanges = (deploymentId: string, ranges: RollupRange[]) =>
+  and(
+    eq(r.deploymentId, deploymentId),
+    or(
+      ...ranges.map((x) =>
+        and(
+          eq(r.resolution, x.resolution),
+          gte(r.bucket, new Date(x.since)),
+          x.until === undefined ? undefined : lt(r.bucket, new Date(x.until)),
+        ),
+      ),
+    ),
+  );
+
+/** The summed columns of a group of rollups: histograms summed cell by cell (one pass over the rows). */
+export function summedColumns() {
   const cells = LATENCY_BOUNDS.map((_, i) => sql`sum(${r.histogram}[${sql.raw(String(i + 1))}])::float8`);
   cells.push(sql`sum(${r.histogram}[${sql.raw(String(LATENCY_BOUNDS.length + 1))}])::float8`);
-  const sums = await db
-    .select({
-      version: r.version,
-      requests: sql<number>`sum(${r.requests})::float8`,
-      errors4xx: sql<number>`sum(${r.errors4xx})::float8`,
-      errors5xx: sql<number>`sum(${r.errors5xx})::float8`,
-      latencySum: sql<number>`sum(${r.latencySum})`,
-      histogram: sql<unknown[]>`ARRAY[${sql.join(cells, sql`, `)}]`,
-    })
-    .from(r)
-    .where(where)
-    .groupBy(r.version);
-  const out = new Map<number, Totals>();
-  for (const s of sums)
-    out.set(s.version, {
-      requests: Number(s.requests),
-      errors4xx: Number(s.errors4xx),
-      errors5xx: Number(s.errors5xx),
-      latencySum: Number(s.latencySum),
-      histogram: (s.histogram ?? []).map((c) => Number(c ?? 0)),
-    });
-  return out;
+  return {
+    version: r.version,
+    requests: sql<number>`sum(${r.requests})::float8`,
+    errors4xx: sql<number>`sum(${r.errors4xx})::float8`,
+    errors5xx: sql<number>`sum(${r.errors5xx})::float8`,
+    latencySum: sql<number>`sum(${r.latencySum})`,
+    histogram: sql<unknown[]>`ARRAY[${sql.join(cells, sql`, `)}]`,
+  };
 }
 
-/** Drops per-second rollups before `secondsBefore`, and per-minute ones and logged requests before `before`. */
+type Summed = { requests: number; errors4xx: number; errors5xx: number; latencySum: number; histogram: unknown[] };
+export const totalsOf = (s: Summed): Totals => ({
+  requests: Number(s.requests),
+  errors4xx: Number(s.errors4xx),
+  errors5xx: Number(s.errors5xx),
+  latencySum: Number(s.latencySum),
+  histogram: (s.histogram ?? []).map((c) => Number(c ?? 0)),
+});
+
+/** Totals per version (0: none answered) of a deployment's rollups in these ranges. */
+export async function windowTotals(db: Db, deploymentId: string, ranges: RollupRange[]): Promise<Map<number, Totals>> {
+  const sums = await db.select(summedColumns()).from(r).where(inRanges(deploymentId, ranges)).groupBy(r.version);
+  return new Map(sums.map((s) => [s.version, totalsOf(s)]));
+}
+
+/** Drops per-second rollups before `secondsBefore`, and longer ones and logged requests before `before`. */
 export async function prune(db: Db, o: { secondsBefore: Date; before: Date }): Promise<void> {
   await db
     .delete(r)
     .where(
-      or(and(eq(r.resolution, 1), lt(r.bucket, o.secondsBefore)), and(eq(r.resolution, 60), lt(r.bucket, o.before))),
+      or(and(eq(r.resolution, 1), lt(r.bucket, o.secondsBefore)), and(gt(r.resolution, 1), lt(r.bucket, o.before))),
     );
   await db.delete(deploymentRequests).where(lt(deploymentRequests.at, o.before));
 }
