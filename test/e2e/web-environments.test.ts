@@ -1,25 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  assertUv,
-  createProject,
-  createUser,
-  makeWheels,
-  serveWheels,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-  testUvCache,
-} from "@tandem/testkit";
-import type { Browser, Page } from "playwright-core";
+import { assertUv, makeWheels, serveWheels, type TestServer, type TestUser, testUvCache } from "@tandem/testkit";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { useBrowserPreamble } from "./preamble.ts";
 
 let server: TestServer;
-let browser: Browser;
 let alice: TestUser;
 let projectId: string;
+let openAs: (user: TestUser, path: string) => Promise<Page>;
 let index: { url: string; close(): Promise<void> };
 let wheelsDir: string;
 
@@ -31,25 +21,22 @@ beforeAll(async () => {
     { name: "tiny-c", version: "1.0.0" },
   ]);
   index = await serveWheels(wheelsDir);
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, TANDEM_UV_CACHE_DIR: testUvCache } });
-  browser = await launchChromium();
-  alice = await createUser(server.http, "alice");
-  projectId = await createProject(alice.client, [], "Envs");
 }, 180_000);
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await index?.close();
   rmSync(wheelsDir, { recursive: true, force: true });
 });
-
-async function openAs(user: TestUser, path: string): Promise<Page> {
-  const context = await signedInContext(browser, server.url, user.cookie);
-  context.setDefaultTimeout(120_000);
-  const page = await context.newPage();
-  await page.goto(path);
-  return page;
-}
+useBrowserPreamble(
+  { env: { TANDEM_UV_CACHE_DIR: testUvCache }, users: ["alice"], project: { name: "Envs" }, pageTimeoutMs: 120_000 },
+  (p) => {
+    ({
+      server,
+      projectId,
+      openAs,
+      users: { alice },
+    } = p);
+  },
+);
 
 describe("the Environments page and the notebook's environment picker", () => {
   it("creates an environment with its build log live, diffs versions, exports, switches a notebook to it and deletes", async () => {

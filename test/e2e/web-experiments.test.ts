@@ -1,7 +1,8 @@
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import type { TestServer, TestUser } from "@tandem/testkit";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { signedInContext } from "./browser.ts";
+import { useBrowserPreamble } from "./preamble.ts";
 
 const M = "/api/2.0/mlflow";
 let server: TestServer;
@@ -10,11 +11,15 @@ let owner: TestUser;
 let projectId: string;
 let experimentId: string;
 
+useBrowserPreamble({ users: ["exp"], project: { name: "Vision" } }, (p) => {
+  ({
+    server,
+    browser,
+    projectId,
+    users: { exp: owner },
+  } = p);
+});
 beforeAll(async () => {
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST } });
-  browser = await launchChromium();
-  owner = await createUser(server.http, "exp");
-  projectId = await createProject(owner.client, [], "Vision");
   const exp = await owner.client.post(`${M}/experiments/create`, {
     name: "resnet",
     tags: [{ key: "tandem.projectId", value: projectId }],
@@ -65,10 +70,6 @@ beforeAll(async () => {
     }
   }
 }, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 describe("web experiment tracking", () => {
   it("lists runs, sorts by a metric, filters, opens a run chart and compares two runs", async () => {

@@ -1,41 +1,19 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import type { TestUser } from "@tandem/testkit";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { useBrowserPreamble } from "./preamble.ts";
 
-let server: TestServer;
-let browser: Browser;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let alice: TestUser;
 let projectId: string;
+let openAs: (user: TestUser, path: string) => Promise<Page>;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, ...specs.env } });
-  browser = await launchChromium();
-  alice = await createUser(server.http, "alice");
-  projectId = await createProject(alice.client, [], "Plots");
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await specs?.remove();
+useBrowserPreamble({ kernels: true, users: ["alice"], project: { name: "Plots" }, pageTimeoutMs: 30_000 }, (p) => {
+  ({
+    projectId,
+    openAs,
+    users: { alice },
+  } = p);
 });
-
-async function openAs(user: TestUser, path: string): Promise<Page> {
-  const context = await signedInContext(browser, server.url, user.cookie);
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(path);
-  return page;
-}
 
 // What plotly's and altair's Python packages send (their MIME bundles), sent raw so the test needs neither.
 const CELL = String.raw`from IPython.display import display

@@ -1,34 +1,26 @@
 import { join } from "node:path";
-import { createProject, createUser, startTestServer, type TestServer, type TestUser } from "@tandem/testkit";
+import type { TestUser } from "@tandem/testkit";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { useBrowserPreamble } from "./preamble.ts";
 
-let server: TestServer;
 let browser: Browser;
 let alice: TestUser;
 let bob: TestUser;
 let projectId: string;
+let openAs: (user: TestUser, path: string) => Promise<Page>;
 
-beforeAll(async () => {
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST } });
-  browser = await launchChromium();
-  alice = await createUser(server.http, "alice");
-  bob = await createUser(server.http, "bob");
-  projectId = await createProject(alice.client, [{ user: bob, role: "editor" }], "Team");
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openAs(user: TestUser, path: string): Promise<Page> {
-  const context = await signedInContext(browser, server.url, user.cookie);
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  await page.goto(path);
-  return page;
-}
+useBrowserPreamble(
+  { users: ["alice", "bob"], project: { name: "Team", members: { bob: "editor" } }, pageTimeoutMs: 10_000 },
+  (p) => {
+    ({
+      browser,
+      projectId,
+      openAs,
+      users: { alice, bob },
+    } = p);
+  },
+);
 
 /** The text of a cell's source as this page shows it. */
 const cellSource = (page: Page, index: number) => page.locator(".cell").nth(index).locator(".source").innerText();

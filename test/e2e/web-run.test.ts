@@ -1,43 +1,28 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import type { TestUser } from "@tandem/testkit";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { useBrowserPreamble } from "./preamble.ts";
 
-let server: TestServer;
-let browser: Browser;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let alice: TestUser;
 let bob: TestUser;
 let projectId: string;
+let openAs: (user: TestUser, path: string) => Promise<Page>;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, ...specs.env } });
-  browser = await launchChromium();
-  alice = await createUser(server.http, "alice");
-  bob = await createUser(server.http, "bob");
-  projectId = await createProject(alice.client, [{ user: bob, role: "editor" }], "Runs");
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await specs?.remove();
-});
-
-async function openAs(user: TestUser, path: string): Promise<Page> {
-  const context = await signedInContext(browser, server.url, user.cookie);
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  await page.goto(path);
-  return page;
-}
+useBrowserPreamble(
+  {
+    kernels: true,
+    users: ["alice", "bob"],
+    project: { name: "Runs", members: { bob: "editor" } },
+    pageTimeoutMs: 20_000,
+  },
+  (p) => {
+    ({
+      projectId,
+      openAs,
+      users: { alice, bob },
+    } = p);
+  },
+);
 
 describe("running cells from the browser (real kernel)", () => {
   it("Shift+Enter runs a cell in a real kernel and both collaborators see its output", async () => {

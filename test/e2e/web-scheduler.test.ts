@@ -1,21 +1,12 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import type { TestUser } from "@tandem/testkit";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type BrowserPreamble, useBrowserPreamble } from "./preamble.ts";
 
-let server: TestServer;
-let browser: Browser;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let owner: TestUser;
 let projectId: string;
 let notebookId: string;
+let openAs: BrowserPreamble["openAs"];
 // The scheduler's clock runs with real time, shifted when a test wants a cron time to come.
 let offsetMs = 0;
 const clock = () => new Date(Date.now() + offsetMs);
@@ -47,35 +38,33 @@ const PARAMETERISED = {
   ],
 };
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({
-    env: { TANDEM_WEB_DIST: WEB_DIST, TANDEM_RUN_LEASE_MS: "3000", ...specs.env },
+useBrowserPreamble(
+  {
+    kernels: true,
+    env: { TANDEM_RUN_LEASE_MS: "3000" },
     clock,
-  });
-  browser = await launchChromium();
-  owner = await createUser(server.http, "sched");
-  projectId = await createProject(owner.client, [], "Nightly");
+    users: ["sched"],
+    project: { name: "Nightly" },
+    pageTimeoutMs: 30_000,
+  },
+  (p) => {
+    ({
+      projectId,
+      openAs,
+      users: { sched: owner },
+    } = p);
+  },
+);
+beforeAll(async () => {
   const nb = await owner.client.request("POST", `/api/projects/${projectId}/notebooks/import?name=Train`, {
     rawBody: JSON.stringify(PARAMETERISED),
     headers: { "content-type": "application/json" },
   });
   expect(nb.status).toBe(201);
   notebookId = nb.body.id;
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await specs?.remove();
 });
 
-async function open(path: string): Promise<Page> {
-  const context = await signedInContext(browser, server.url, owner.cookie);
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(path);
-  return page;
-}
+const open = (path: string): Promise<Page> => openAs(owner, path);
 
 describe("jobs in the web app", () => {
   it("creates a job with a cron, previews its next fire times, and refuses an invalid cron with the server's message", async () => {

@@ -1,18 +1,13 @@
-import { createUser, startTestServer, type TestServer } from "@tandem/testkit";
+import { createUser, type TestServer } from "@tandem/testkit";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import { describe, expect, it } from "vitest";
+import { signedInContext } from "./browser.ts";
+import { useBrowserPreamble } from "./preamble.ts";
 
 let server: TestServer;
 let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST } });
-  browser = await launchChromium();
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+useBrowserPreamble({}, (p) => {
+  ({ server, browser } = p);
 });
 
 describe("web app shell", () => {

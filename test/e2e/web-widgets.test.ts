@@ -1,61 +1,70 @@
-import {
-  createProject,
-  createUser,
-  pythonKernelspecs,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-} from "@tandem/testkit";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, it } from "vitest";
-import { launchChromium, signedInContext, WEB_DIST } from "./browser.ts";
+import type { TestUser } from "@tandem/testkit";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { useBrowserPreamble } from "./preamble.ts";
 
-let server: TestServer;
-let browser: Browser;
-let specs: Awaited<ReturnType<typeof pythonKernelspecs>>;
 let alice: TestUser;
 let bob: TestUser;
 let projectId: string;
+let openAs: (user: TestUser, path: string) => Promise<Page>;
 
-beforeAll(async () => {
-  specs = await pythonKernelspecs();
-  server = await startTestServer({ env: { TANDEM_WEB_DIST: WEB_DIST, ...specs.env } });
-  browser = await launchChromium();
-  alice = await createUser(server.http, "alice");
-  bob = await createUser(server.http, "bob");
-  projectId = await createProject(alice.client, [{ user: bob, role: "editor" }], "Widgets");
-}, 180_000);
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await specs?.remove();
-});
+useBrowserPreamble(
+  {
+    kernels: true,
+    users: ["alice", "bob"],
+    project: { name: "Widgets", members: { bob: "editor" } },
+    pageTimeoutMs: 30_000,
+  },
+  (p) => {
+    ({
+      projectId,
+      openAs,
+      users: { alice, bob },
+    } = p);
+  },
+);
 
-async function openAs(user: TestUser, path: string): Promise<Page> {
-  const context = await signedInContext(browser, server.url, user.cookie);
-  context.setDefaultTimeout(30_000);
-  const page = await context.newPage();
-  await page.goto(path);
-  return page;
+/** Sets a slider through its readout, as a user typing a number does, and leaves the readout. */
+async function setSlider(page: Page, value: string) {
+  const readout = page.locator(".widget-slider .widget-readout");
+  await readout.click();
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.insertText(value);
+  await page.keyboard.press("Enter");
 }
 
 describe("ipywidgets with state in the shared document", () => {
-  it("an IntSlider moved in one browser moves in the other, reaches the kernel and survives a reload", async () => {
+  it("a slider moved in one browser moves in the other and the kernel; a button click reaches the kernel; state survives a reload", async () => {
     const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Slider" });
     const a = await openAs(alice, `/notebooks/${nb.body.id}`);
     const b = await openAs(bob, `/notebooks/${nb.body.id}`);
     await a.getByRole("button", { name: "Add a code cell" }).click();
-    await a.keyboard.insertText('import ipywidgets as w\ns = w.IntSlider(value=3, min=0, max=10, description="n")\ns');
+    await a.keyboard.insertText(
+      [
+        "import ipywidgets as w",
+        's = w.IntSlider(value=3, min=0, max=10, description="n")',
+        "clicks = []",
+        'go = w.Button(description="Go")',
+        "go.on_click(lambda _: clicks.append(s.value))",
+        "w.VBox([s, go])",
+      ].join("\n"),
+    );
     await a.keyboard.press("Shift+Enter");
-    for (const page of [a, b]) await page.locator(".widget-slider .widget-readout", { hasText: /^3$/ }).waitFor();
+    for (const page of [a, b]) {
+      await page.locator(".widget-vbox .widget-slider .widget-readout", { hasText: /^3$/ }).waitFor();
+      await page.locator(".widget-vbox .widget-label", { hasText: "n" }).waitFor();
+    }
 
-    await a.getByRole("slider", { name: "n" }).fill("7");
+    await setSlider(a, "7");
     await b.locator(".widget-slider .widget-readout", { hasText: /^7$/ }).waitFor();
+    // Bob's click runs the kernel's handler, which sees the value Alice set.
+    await b.getByRole("button", { name: "Go" }).click();
 
     // The kernel has the value the collaborators see.
-    await a.keyboard.insertText("print('value', s.value)");
+    await a.locator(".cm-content").last().click();
+    await a.keyboard.insertText("print('value', s.value, 'clicks', clicks)");
     await a.keyboard.press("Shift+Enter");
-    for (const page of [a, b]) await page.locator(".stream-stdout", { hasText: "value 7" }).waitFor();
+    for (const page of [a, b]) await page.locator(".stream-stdout", { hasText: "value 7 clicks [7]" }).waitFor();
 
     // The kernel's own change reaches both views too.
     await a.keyboard.insertText("s.value = 9");
@@ -67,4 +76,19 @@ describe("ipywidgets with state in the shared document", () => {
     await a.context().close();
     await b.context().close();
   }, 120_000);
+
+  it("an HTML widget's markup goes through the output sanitiser: tags stay, scripts and handlers do not run", async () => {
+    const nb = await alice.client.post(`/api/projects/${projectId}/notebooks`, { name: "Html" });
+    const a = await openAs(alice, `/notebooks/${nb.body.id}`);
+    await a.getByRole("button", { name: "Add a code cell" }).click();
+    await a.keyboard.insertText(
+      'import ipywidgets as w\nw.HTML(\'<b>bold</b><img src="x" onerror="window.__pwned = 1"><script>window.__pwned = 2</script>\')',
+    );
+    await a.keyboard.press("Shift+Enter");
+    await a.locator(".widget-html-content b", { hasText: "bold" }).waitFor();
+    expect(await a.locator(".widget-html-content img").getAttribute("onerror")).toBeNull();
+    expect(await a.locator(".widget-html-content script").count()).toBe(0);
+    expect(await a.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await a.context().close();
+  }, 90_000);
 });

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -169,6 +171,35 @@ describe("%pip in a Tandem environment", () => {
     expect(((await editor.client.get("/api/environments")).body as any[]).length).toBe(before);
     expect(kernelName(a.doc)).toBe(kernelBefore);
   }, 120_000);
+
+  it("an interrupt stops a build under way: the cell says so, and the environment and kernel stay as they were", async () => {
+    // An index that never answers holds uv mid-resolution until the interrupt.
+    let asked = 0;
+    const hung = createServer(() => void asked++);
+    await new Promise<void>((ok) => hung.listen(0, "127.0.0.1", ok));
+    const port = (hung.address() as AddressInfo).port;
+    try {
+      const before = ((await editor.client.get("/api/environments")).body as any[]).length;
+      const kernelBefore = kernelName(a.doc);
+      addCodeCell(a.doc, "stuck", `%pip install --find-links http://127.0.0.1:${port}/ tiny-d`);
+      expect((await editor.client.post(`/api/notebooks/${nb}/execute`, { cells: ["stuck"] })).status).toBe(202);
+      await until(() => asked > 0, "uv to ask the index that never answers", 120_000);
+      expect((await editor.client.post(`/api/notebooks/${nb}/kernel/interrupt`, {})).status).toBe(204);
+      await until(
+        () => JSON.stringify(cellOf(a.doc, "stuck")?.toJSON().metadata ?? {}).includes("tandem_execution"),
+        "the interrupted cell to finish",
+        60_000,
+      );
+      const errors = outputs(a.doc, "stuck").filter((o) => o.output_type === "error");
+      expect(errors.map((e) => e.ename)).toEqual(["KeyboardInterrupt"]);
+      expect(errors[0].evalue).toMatch(/^%pip install .* tiny-d: interrupted; Notebook env stays at v\d+$/);
+      expect(((await editor.client.get("/api/environments")).body as any[]).length).toBe(before);
+      expect(kernelName(a.doc)).toBe(kernelBefore);
+    } finally {
+      hung.closeAllConnections();
+      hung.close();
+    }
+  }, 240_000);
 
   it("uninstalls by building a version without the requirement", async () => {
     await run(a, nb, "dep", "%pip uninstall -y tiny-b");

@@ -20,6 +20,8 @@ export interface PipCellContext {
   userId: string;
   /** Appends text to the cell's stdout (the build log, what changed). */
   write(text: string): void;
+  /** An interrupt: the build under way is cancelled and the environment stays as it was. */
+  signal?: AbortSignal;
 }
 
 export type PipCellResult =
@@ -79,6 +81,7 @@ export class PipMagic {
     }
     const start = env;
     for (const cmd of commands) {
+      if (ctx.signal?.aborted) break;
       if (cmd.action === "freeze") ctx.write(freeze(env));
       else if (cmd.action === "list") ctx.write(list(env));
       else if (cmd.action === "install" || cmd.action === "uninstall") {
@@ -150,15 +153,28 @@ export class PipMagic {
             }
           : indexes,
     };
+    const interrupted = {
+      ename: "KeyboardInterrupt",
+      evalue: `${cmd.line}: interrupted; ${env.name} stays at v${env.version}`,
+    };
+    if (ctx.signal?.aborted) return interrupted;
     ctx.write(`${cmd.line}: resolving ${env.name} v${env.version + 1}…\n`);
     const upgrade = cmd.action === "install" && cmd.upgrade ? cmd.requirements.map((r) => requirementName(r)!) : [];
     const created = await this.envs.create(next, ctx.userId, { prefer: env.id, upgrade });
-    const live = await this.envs.logs(created.id);
-    if (live && typeof live !== "string") for await (const chunk of live.follow()) ctx.write(chunk);
-    const built = await this.envs.settled(created.id);
-    if (built?.status === "ready" && built.packages) return built;
+    const cancel = () => this.envs.cancel(created.id);
+    ctx.signal?.addEventListener("abort", cancel, { once: true });
+    let built: Environment | null;
+    try {
+      const live = await this.envs.logs(created.id);
+      if (live && typeof live !== "string") for await (const chunk of live.follow()) ctx.write(chunk);
+      built = await this.envs.settled(created.id);
+    } finally {
+      ctx.signal?.removeEventListener("abort", cancel);
+    }
+    if (built?.status === "ready" && built.packages && !ctx.signal?.aborted) return built;
     // A version that never built is not kept: the cell shows why, the spec stays as it was.
     await this.envs.delete(created.id).catch(() => {});
+    if (ctx.signal?.aborted) return interrupted;
     const reason = built?.error ?? "the build did not finish";
     const conflict = /cannot be resolved/.test(reason);
     return {

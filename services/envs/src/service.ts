@@ -6,6 +6,7 @@ import type { Environment, EnvironmentSpec, EnvironmentStatus, GcResult } from "
 import { and, desc, eq, inArray, isNotNull, max } from "drizzle-orm";
 import { BuildLog } from "./build-log.ts";
 import { buildLock, directorySize, MARKER, removeStaleBuilds, resolveSpec } from "./builder.ts";
+import { toEnvironment } from "./environment-row.ts";
 import { EnvError } from "./errors.ts";
 import { GpuAllocator } from "./gpu/allocator.ts";
 import { readGpuInventory } from "./gpu/inventory.ts";
@@ -40,6 +41,8 @@ export interface EnvironmentServiceOptions {
   log: Logger & { error(obj: object | string, msg?: string): void };
 }
 
+const CANCELLED = "The build was cancelled";
+
 /**
  * Environment specs -> locks -> content-addressed builds, recorded in the database. Builds run in
  * the background; their logs stream while they run and are stored when they end.
@@ -55,6 +58,8 @@ export class EnvironmentService {
   private active = 0;
   private closed = false;
   private readonly abort = new AbortController();
+  /** Per build: aborted by `cancel` (an interrupted `%pip install`). */
+  private readonly cancels = new Map<string, AbortController>();
 
   private constructor(
     private readonly options: EnvironmentServiceOptions,
@@ -116,7 +121,7 @@ export class EnvironmentService {
       if (inserted[0]) {
         if (hints) this.hints.set(inserted[0].id, hints);
         this.enqueue(inserted[0].id);
-        return this.toEnvironment(inserted[0]);
+        return toEnvironment(inserted[0]);
       }
       if (attempt > 5) throw new Error("could not allocate an environment version");
     }
@@ -127,12 +132,12 @@ export class EnvironmentService {
       .select()
       .from(schema.environments)
       .orderBy(schema.environments.name, desc(schema.environments.version));
-    return rows.map((r) => this.toEnvironment(r));
+    return rows.map((r) => toEnvironment(r));
   }
 
   async get(id: string): Promise<Environment | null> {
     const row = await this.row(id);
-    return row ? this.toEnvironment(row) : null;
+    return row ? toEnvironment(row) : null;
   }
 
   /** Rebuilds a failed environment, or one whose directory is gone (from its stored lock, so it is the same). */
@@ -154,6 +159,17 @@ export class EnvironmentService {
       throw new EnvError("busy", "The environment is being built; delete it once the build ends");
     const rows = await this.options.db.delete(schema.environments).where(eq(schema.environments.id, id)).returning();
     return rows.length > 0;
+  }
+
+  /**
+   * Stops a queued or running build: uv is killed, the half-built directory removed, and the version
+   * ends `failed` saying it was cancelled. False when no build of it is under way.
+   */
+  cancel(id: string): boolean {
+    const c = this.cancels.get(id);
+    if (!c) return false;
+    c.abort();
+    return true;
   }
 
   /** Removes built directories that no environment version references any more. */
@@ -282,10 +298,12 @@ export class EnvironmentService {
     if (this.builds.has(id) || this.closed) return;
     const log = new BuildLog();
     this.live.set(id, log);
+    const cancel = new AbortController();
+    this.cancels.set(id, cancel);
     const build = (async () => {
       await this.slot();
       try {
-        await this.runBuild(id, log);
+        await this.runBuild(id, log, cancel.signal);
       } finally {
         this.active--;
         this.waiting.shift()?.();
@@ -294,6 +312,7 @@ export class EnvironmentService {
       .catch((err) => this.options.log.error({ err, environmentId: id }, "environment build crashed"))
       .finally(() => {
         this.builds.delete(id);
+        this.cancels.delete(id);
         this.live.delete(id);
         log.close();
       });
@@ -310,9 +329,13 @@ export class EnvironmentService {
     this.active++;
   }
 
-  private async runBuild(id: string, log: BuildLog) {
+  private async runBuild(id: string, log: BuildLog, cancelled: AbortSignal) {
     const row = await this.row(id);
     if (!row || this.closed) return;
+    if (cancelled.aborted) {
+      await this.setStatus(id, "failed", { error: CANCELLED, log: log.content });
+      return;
+    }
     const spec = row.spec as EnvironmentSpec;
     const say = (line: string) => log.append(line);
     const workDir = join(this.envsDir, ".work", id);
@@ -320,7 +343,8 @@ export class EnvironmentService {
     try {
       const found = await this.uv();
       // Closing the server kills uv mid-build; the half-built directory is removed and the build resumes next start.
-      const uv: Uv = { ...found, run: (args, o = {}) => found.run(args, { ...o, signal: this.abort.signal }) };
+      const signal = AbortSignal.any([this.abort.signal, cancelled]);
+      const uv: Uv = { ...found, run: (args, o = {}) => found.run(args, { ...o, signal }) };
       say(`uv ${found.version} (${found.source}); cache ${found.cacheDir}`);
       let lock = row.lock as Lock | null;
       if (lock) {
@@ -347,39 +371,22 @@ export class EnvironmentService {
       });
       this.options.log.info({ environmentId: id, identity, reused: built.reused }, "environment ready");
     } catch (err) {
-      const message = err instanceof EnvError ? err.message : `Unexpected failure: ${(err as Error).message}`;
+      const message = cancelled.aborted
+        ? CANCELLED
+        : err instanceof EnvError
+          ? err.message
+          : `Unexpected failure: ${(err as Error).message}`;
       if (this.closed) {
         say("interrupted: the server is stopping; the build resumes at the next start");
         return;
       }
       say(`FAILED: ${message}`);
       await this.setStatus(id, "failed", { error: message, log: log.content }).catch(() => {});
-      if (!(err instanceof EnvError)) this.options.log.error({ err, environmentId: id }, "environment build failed");
+      if (!(err instanceof EnvError) && !cancelled.aborted)
+        this.options.log.error({ err, environmentId: id }, "environment build failed");
     } finally {
       this.hints.delete(id);
       await rm(workDir, { recursive: true, force: true });
     }
-  }
-
-  private toEnvironment(row: Row): Environment {
-    const lock = row.lock as Lock | null;
-    return {
-      id: row.id,
-      name: row.name,
-      version: row.version,
-      status: row.status as EnvironmentStatus,
-      identity: row.identity,
-      python: lock?.python.version ?? null,
-      platform: lock?.python.platform ?? null,
-      spec: row.spec as EnvironmentSpec,
-      packages: lock?.packages ?? null,
-      basePackages: lock?.base?.packages ?? null,
-      sizeBytes: row.sizeBytes,
-      kernelspec: kernelspecName(row.id),
-      error: row.error,
-      createdBy: row.createdBy,
-      createdAt: row.createdAt.toISOString(),
-      builtAt: row.builtAt?.toISOString() ?? null,
-    };
   }
 }

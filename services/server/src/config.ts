@@ -62,6 +62,16 @@ const EnvSchema = z.object({
   TANDEM_SCHEDULER_POLL_MS: int(10, 60_000).default(1000),
   TANDEM_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   TANDEM_METRICS_RETENTION_DAYS: int(1, 3650).default(30),
+  // Several servers: artifacts in a shared bucket, kernels owned by one server under a lease.
+  TANDEM_ARTIFACTS_URL: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "must be an s3://bucket/prefix URL")
+    .optional(),
+  TANDEM_S3_ENDPOINT: z.url().optional(),
+  TANDEM_S3_REGION: z.string().min(1).optional(),
+  TANDEM_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  TANDEM_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  TANDEM_S3_FORCE_PATH_STYLE: bool.optional(),
 });
 
 export interface Config {
@@ -131,6 +141,15 @@ export interface Config {
   metricsToken?: string;
   /** How long deployments' per-minute metrics and request log are kept (days). */
   metricsRetentionDays: number;
+  /** `s3://bucket/prefix`: artifacts go to that bucket (absent: `<dataDir>/artifacts`). */
+  artifactsUrl?: string;
+  /** The bucket's endpoint, region, credentials (absent: the AWS SDK's own AWS_* chain). */
+  s3: {
+    endpoint?: string;
+    region?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    forcePathStyle?: boolean;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -197,6 +216,16 @@ export function loadConfig(
     schedulerPollMs: e.TANDEM_SCHEDULER_POLL_MS,
     metricsToken: e.TANDEM_METRICS_TOKEN,
     metricsRetentionDays: e.TANDEM_METRICS_RETENTION_DAYS,
+    artifactsUrl: e.TANDEM_ARTIFACTS_URL,
+    s3: {
+      endpoint: e.TANDEM_S3_ENDPOINT,
+      region: e.TANDEM_S3_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      credentials:
+        e.TANDEM_S3_ACCESS_KEY_ID && e.TANDEM_S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.TANDEM_S3_ACCESS_KEY_ID, secretAccessKey: e.TANDEM_S3_SECRET_ACCESS_KEY }
+          : undefined,
+      forcePathStyle: e.TANDEM_S3_FORCE_PATH_STYLE,
+    },
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   config.dataDir = config.dataDir.startsWith("memory://") ? config.dataDir : resolve(config.dataDir);

@@ -105,7 +105,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await chmod(dir, 0o700);
   }
   // Secrets are read once, into the config: nothing started later (kernels, builds) inherits them.
-  for (const name of ["TANDEM_TOKEN", "TANDEM_METRICS_TOKEN", "DATABASE_URL", "PGPASSWORD"]) delete process.env[name];
+  for (const name of [
+    "TANDEM_TOKEN",
+    "TANDEM_METRICS_TOKEN",
+    "DATABASE_URL",
+    "PGPASSWORD",
+    "TANDEM_S3_SECRET_ACCESS_KEY",
+  ])
+    delete process.env[name];
   const envs = await EnvironmentService.open({
     db: database.db,
     dataDir: filesDir,
@@ -126,7 +133,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     compactEvery: config.collabCompactEvery,
   });
 
-  const tracking = createTracking({ db: database.db, artifactsDir: join(filesDir, "artifacts"), log });
+  const tracking = createTracking({
+    db: database.db,
+    artifactsDir: join(filesDir, "artifacts"),
+    artifactsUrl: config.artifactsUrl,
+    s3: config.s3,
+    log,
+  });
+  await tracking.artifacts.blobs.check();
 
   // Kernels and deployment replicas start through one launcher (child processes of this server).
   const launcher = new LocalLauncher();

@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Db, schema } from "@tandem/db";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { assertArtifactWritable } from "./artifact-rules.ts";
+import type { BlobStore } from "./blobs/blobs.ts";
 import { invalid, missing } from "./errors.ts";
 
 const { artifacts, runs, experiments } = schema;
@@ -36,16 +37,17 @@ export interface ArtifactEntry {
   size?: number;
 }
 
-/** The content-addressed store: blobs at `<dir>/sha256/ab/<hash>`, and an index of paths in Postgres. */
+/**
+ * The content-addressed store, the one owner of artifact bytes (tracking's, models', executed
+ * notebooks'): contents by hash in a `BlobStore` (disk or S3), and an index of paths in Postgres.
+ */
 export class ArtifactStore {
   constructor(
     private readonly db: Db,
-    private readonly dir: string,
+    readonly blobs: BlobStore,
+    /** This server's scratch space for uploads being hashed. */
+    private readonly tmpDir: string,
   ) {}
-
-  private blobPath(sha: string) {
-    return join(this.dir, "sha256", sha.slice(0, 2), sha);
-  }
 
   /** Streams the body to a temporary file while hashing it, then files it under its hash. */
   async put(
@@ -54,9 +56,8 @@ export class ArtifactStore {
   ): Promise<{ sha256: string; size: number }> {
     if (!path.rest) throw invalid("An artifact path needs a file name");
     const runId = await this.runOf(path);
-    const tmpDir = join(this.dir, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, randomBytes(12).toString("hex"));
+    await mkdir(this.tmpDir, { recursive: true });
+    const tmp = join(this.tmpDir, randomBytes(12).toString("hex"));
     const hash = createHash("sha256");
     let size = 0;
     const source =
@@ -78,10 +79,8 @@ export class ArtifactStore {
         createWriteStream(tmp),
       );
       const sha256 = hash.digest("hex");
-      const dest = this.blobPath(sha256);
-      await mkdir(join(this.dir, "sha256", sha256.slice(0, 2)), { recursive: true });
-      // Same content, same name: renaming over an existing blob is harmless and atomic.
-      await rename(tmp, dest);
+      // The blob before the index row: a path never names content that is not stored.
+      await this.blobs.store(sha256, tmp, size);
       await this.db
         .insert(artifacts)
         .values({ experimentId: path.experimentId, path: path.rest, runId, sha256, size })
@@ -116,9 +115,7 @@ export class ArtifactStore {
       .where(and(eq(artifacts.experimentId, path.experimentId), eq(artifacts.path, path.rest)))
       .limit(1);
     if (!row) return null;
-    const file = this.blobPath(row.sha256);
-    await stat(file);
-    return { stream: createReadStream(file), size: Number(row.size), sha256: row.sha256 };
+    return { stream: await this.blobs.open(row.sha256), size: Number(row.size), sha256: row.sha256 };
   }
 
   /** Direct children of a directory (files and sub-directories), sorted by path. */

@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import type { Db } from "@tandem/db";
 import { memberProjects } from "@tandem/projects";
 import type { Logger } from "pino";
 import { ArtifactStore } from "./artifacts.ts";
+import { type BlobStore, DiskBlobs } from "./blobs/blobs.ts";
+import { parseS3Url, S3Blobs, type S3BlobsOptions } from "./blobs/s3-blobs.ts";
 import * as exps from "./experiments.ts";
 import {
   ensureNotebookExperiment,
@@ -18,14 +21,24 @@ import { defaultProjectFor } from "./projects.ts";
 
 export interface TrackingOptions {
   db: Db;
-  /** Where the content-addressed artifact store keeps its blobs (`<dataDir>/artifacts`). */
+  /** This server's artifact directory (`<dataDir>/artifacts`): uploads being hashed, and the blobs unless a bucket is set. */
   artifactsDir: string;
+  /** TANDEM_ARTIFACTS_URL: `s3://bucket/prefix` puts the blobs in that bucket, shared by every server. */
+  artifactsUrl?: string;
+  /** The bucket's endpoint, region and credentials (TANDEM_S3_*). */
+  s3?: Omit<S3BlobsOptions, "bucket" | "prefix">;
   log: Logger;
 }
 
+function blobStore(o: TrackingOptions): BlobStore {
+  if (o.artifactsUrl?.startsWith("s3://")) return new S3Blobs({ ...o.s3, ...parseS3Url(o.artifactsUrl) });
+  return new DiskBlobs(o.artifactsDir);
+}
+
 /** Experiments, runs, metrics and artifacts: the business logic behind both the MLflow and Tandem APIs. */
-export function createTracking({ db, artifactsDir }: TrackingOptions) {
-  const artifacts = new ArtifactStore(db, artifactsDir);
+export function createTracking(options: TrackingOptions) {
+  const { db } = options;
+  const artifacts = new ArtifactStore(db, blobStore(options), join(options.artifactsDir, "tmp"));
   return {
     artifacts,
     models: createModels(db, artifacts),

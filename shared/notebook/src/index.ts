@@ -56,6 +56,8 @@ export {
   META,
   metaOf,
   SERVER_ORIGIN,
+  WIDGET_MESSAGES,
+  WIDGETS_MAP,
   type YCell,
 } from "./schema.ts";
 export type { JsonObject, JsonValue, NbCell, Nbformat, NbOutput } from "./types.ts";

@@ -12,6 +12,10 @@ export const CELLS = "cells";
 export const META = "meta";
 /** The root map beside the notebook that shows its kernel (state, input() prompts) to every collaborator; never exported to .ipynb. */
 export const KERNEL_MAP = "tandem_kernel";
+/** ipywidgets' models: comm id (the model id) → its state, key by key. */
+export const WIDGETS_MAP = "tandem_widgets";
+/** Widget messages for the kernel (a button's click): queued by browsers, sent and removed by the server. */
+export const WIDGET_MESSAGES = "tandem_widget_messages";
 
 /** Transaction origin of edits made by the server itself (kernel outputs, imports). */
 export const SERVER_ORIGIN = "tandem-server";

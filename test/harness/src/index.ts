@@ -16,6 +16,7 @@ export {
   startPreamble,
   usePreamble,
 } from "./preamble.ts";
+export { startS3, type TestS3 } from "./s3.ts";
 export { repoRoot, startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 export { createProject, createUser, type TestUser } from "./users.ts";
 export { assertUv, makeWheels, serveWheels, type TinyWheel, testUvCache } from "./wheels.ts";

@@ -94,7 +94,7 @@ export class Executor {
   async interrupt(notebookId: string): Promise<void> {
     const kernel = this.kernelOf(notebookId);
     if (!kernel) throw noKernel();
-    this.runners.get(notebookId)?.clearQueue();
+    this.runners.get(notebookId)?.interrupted();
     await kernel.interrupt();
   }
 

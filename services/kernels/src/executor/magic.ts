@@ -16,6 +16,8 @@ export interface MagicContext {
   userId: string;
   /** Appends text to the cell's stdout. */
   write(text: string): void;
+  /** Aborted when the notebook is interrupted while the hook runs (the hook stops its work). */
+  signal: AbortSignal;
 }
 
 /**

@@ -34,6 +34,8 @@ export class NotebookRunner {
   private readonly displays: DisplayIndex = new Map();
   private readonly widgets: WidgetBridge;
   private loop?: Promise<void>;
+  /** The cell magic under way (`%pip install`), for an interrupt to stop. */
+  private magicRun?: AbortController;
 
   constructor(
     readonly notebookId: string,
@@ -183,6 +185,8 @@ export class NotebookRunner {
     code: string,
     writer: OutputWriter,
   ): Promise<{ kernel: Kernel; rest: string | null } | { kernel: Kernel; failure: { ename: string; evalue: string } }> {
+    const abort = new AbortController();
+    this.magicRun = abort;
     try {
       const m = await this.x.magic!.run({
         notebookId: this.notebookId,
@@ -190,6 +194,7 @@ export class NotebookRunner {
         kernelspec: { name: kernel.spec.name, metadata: kernel.spec.metadata },
         userId: queued.user.id,
         write: (text) => writer.stream("stdout", text),
+        signal: abort.signal,
       });
       if (m.kind === "pass") return { kernel, rest: code };
       if (m.kind === "error") return { kernel, failure: { ename: m.ename, evalue: m.evalue } };
@@ -205,6 +210,8 @@ export class NotebookRunner {
     } catch (err) {
       this.x.log.warn({ err, notebookId: this.notebookId }, "a cell magic failed");
       return { kernel: this.liveKernel() ?? kernel, failure: { ename: "KernelError", evalue: (err as Error).message } };
+    } finally {
+      if (this.magicRun === abort) this.magicRun = undefined;
     }
   }
 
@@ -282,7 +289,9 @@ export class NotebookRunner {
     this.running?.finish(reason);
   }
 
-  clearQueue() {
+  /** An interrupt: the queue is emptied and a cell magic under way (a `%pip` build) is stopped. */
+  interrupted() {
+    this.magicRun?.abort();
     void this.cancel(this.queue.splice(0), "The kernel was interrupted").catch(() => {});
   }
 

@@ -1,10 +1,7 @@
-import { SERVER_ORIGIN } from "@tandem/notebook";
+import { SERVER_ORIGIN, WIDGET_MESSAGES, WIDGETS_MAP } from "@tandem/notebook";
 import * as Y from "yjs";
 import type { Kernel } from "../kernel.ts";
 import type { PublishedState } from "./document.ts";
-
-/** The document's root map of widget models: comm id (ipywidgets' model id) → its state, key by key. */
-export const WIDGETS_MAP = "tandem_widgets";
 
 const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
@@ -12,7 +9,9 @@ const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.s
  * ipywidgets' models live in the shared document, not in one browser: the kernel's comm messages
  * (open, update, close) are written there, and a collaborator's change to a model's state is sent
  * to the kernel as a comm update. So a slider moved by one person moves for the others, the kernel
- * sees the value, and the state survives a reload. Binary buffers are not kept.
+ * sees the value, and the state survives a reload. Custom messages (a button's click) are queued in
+ * the document by browsers; the server sends each to the kernel and removes it. Binary buffers are
+ * not kept.
  */
 export class WidgetBridge {
   private observed?: Y.Doc;
@@ -55,6 +54,27 @@ export class WidgetBridge {
   private observe(doc: Y.Doc) {
     if (this.observed === doc) return;
     this.observed = doc;
+    const queue = doc.getArray<{ comm_id?: unknown; content?: unknown }>(WIDGET_MESSAGES);
+    const drain = () => {
+      if (queue.length === 0) return;
+      const messages = queue.toArray();
+      doc.transact(() => queue.delete(0, messages.length), SERVER_ORIGIN);
+      const kernel = this.kernel();
+      if (!kernel?.alive) return;
+      for (const m of messages) {
+        const models = doc.getMap(WIDGETS_MAP);
+        if (typeof m?.comm_id !== "string" || !models.has(m.comm_id)) continue;
+        const msg = kernel.message("comm_msg", {
+          comm_id: m.comm_id,
+          data: { method: "custom", content: m.content ?? {} },
+        });
+        void kernel.send("shell", msg).catch(() => {});
+      }
+    };
+    queue.observe((_e, tx) => {
+      if (tx.origin !== SERVER_ORIGIN) drain();
+    });
+    drain();
     doc.getMap(WIDGETS_MAP).observeDeep((events, tx) => {
       if (tx.origin === SERVER_ORIGIN) return;
       const changes = new Map<string, Record<string, unknown>>();
